@@ -1,0 +1,152 @@
+// The command line: parse argv with commander, run one command, catch once, map errors to exit codes.
+import { Command, CommanderError, Option } from 'commander';
+import { homedir } from 'node:os';
+import pkg from '../../package.json' with { type: 'json' };
+import { LlmAuthError } from '../lib/errors.js';
+import { runPendingCleanups } from '../store/file.js';
+import type { Environment } from '../store/store.js';
+import type { VcsRunner } from '../safety/runner.js';
+import { addApiKeyCommand, type AddApiKeyOptions } from './commands/add-api-key.js';
+import { statusCommand } from './commands/status.js';
+import type { CommandContext } from './context.js';
+import { Output, type Streams } from './output.js';
+
+export const VERSION: string = pkg.version;
+
+export interface MainDependencies extends Partial<Streams> {
+  cwd?: string;
+  env?: Environment;
+  home?: string;
+  now?: () => number;
+  runner?: VcsRunner;
+}
+
+const HELP_AFTER = `
+Examples:
+  llm-auth status                                   presence and expiry of every surface, as JSON
+  llm-auth status research                          one surface
+  llm-auth add-api-key research openai --model gpt-4.1-mini
+  llm-auth add-api-key evals openrouter --env OPENROUTER_API_KEY --api-base https://openrouter.ai/api/v1
+  llm-auth --env-file ~/src/app/.env status         a store other than ./.env
+
+Exit codes:
+  0    success
+  1    failure: malformed or unsafe store, validation or write error
+  2    usage error or unknown surface
+  130  interrupted
+
+The store must be readable only by you (chmod 600), ignored by git, Mercurial or Sapling, untracked, and
+absent from commit history; llm-auth refuses it otherwise.`;
+
+type Invocation = (ctx: CommandContext) => Promise<number>;
+
+function buildProgram(capture: { out: string; err: string }, select: (inv: Invocation) => void): Command {
+  const program = new Command('llm-auth');
+  program
+    .description('Keep the credentials of LLM developer tools in a git-ignored .env, in metadata envelopes.')
+    .version(VERSION, '--version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .addOption(new Option('--env-file <path>', 'the store (default: ./.env)'))
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => {
+        capture.out += s;
+      },
+      writeErr: (s) => {
+        capture.err += s;
+      },
+      outputError: () => undefined,
+    })
+    .showSuggestionAfterError(true)
+    .addHelpText('after', HELP_AFTER);
+
+  program
+    .command('status')
+    .description('show each surface as JSON: presence, expiry; no secret, no network')
+    .argument('[surface]', 'only surfaces with this name')
+    .action((surface: string | undefined) => select((ctx) => statusCommand(ctx, surface)));
+
+  program
+    .command('add-api-key')
+    .description('append an api-key envelope to the store')
+    .argument('<surface>', 'surface name (letters, digits, dot, underscore, dash)')
+    .argument('<provider>', 'provider, e.g. openai or openrouter')
+    .option('--env <name>', 'variable holding the key (default {PROVIDER}_{SURFACE}_API_KEY)')
+    .option('--model <model>', 'model used by `llm-auth test`')
+    .option('--api-base <url>', 'OpenAI-compatible base URL')
+    .option('--key <key>', 'the key itself (else add it to the store by hand)')
+    .option('--allow-unignored', 'write even when the store is not ignored by the VCS')
+    .action((surface: string, provider: string, options: AddApiKeyOptions) =>
+      select((ctx) => addApiKeyCommand(ctx, surface, provider, options)),
+    );
+  return program;
+}
+
+/** Runs the CLI on argv (without node and script) and resolves to the exit code. Never throws. */
+export async function main(argv: readonly string[], deps: MainDependencies = {}): Promise<number> {
+  const streams: Streams = { stdout: deps.stdout ?? process.stdout, stderr: deps.stderr ?? process.stderr };
+  const output = new Output(streams);
+  const capture = { out: '', err: '' };
+  let invocation: Invocation | undefined;
+  const program = buildProgram(capture, (inv) => {
+    invocation = inv;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
+        streams.stdout.write(capture.out);
+        return 0;
+      }
+      // No command at all: commander would print the help on stderr; we give the fixed one-line error.
+      if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') {
+        output.error('the following arguments are required: command');
+        return 2;
+      }
+      output.error(err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim());
+      return 2;
+    }
+    output.error('unexpected failure while parsing the command line');
+    return 2;
+  }
+  if (!invocation) {
+    output.error('the following arguments are required: command');
+    return 2;
+  }
+  const envFile = program.opts<{ envFile?: string }>().envFile;
+  const ctx: CommandContext = {
+    cwd: deps.cwd ?? process.cwd(),
+    env: deps.env ?? process.env,
+    home: deps.home ?? homedir(),
+    now: deps.now ?? Date.now,
+    output,
+    envFile,
+    runner: deps.runner,
+  };
+  try {
+    const code = await invocation(ctx);
+    output.flush();
+    return code;
+  } catch (err) {
+    output.discard();
+    if (err instanceof LlmAuthError) {
+      output.error(err.message);
+      return err.exitCode;
+    }
+    // Never a stack trace: an unexpected error is reported by its code or name only.
+    const code = (err as { code?: unknown } | null)?.code;
+    output.error(`unexpected failure${typeof code === 'string' ? ` (${code})` : ''}`);
+    return 1;
+  }
+}
+
+/** Entry point of bin/llm-auth. Sets process.exitCode so that piped output drains. */
+export async function run(): Promise<void> {
+  process.on('SIGINT', () => {
+    runPendingCleanups();
+    process.stderr.write('error: interrupted\n');
+    process.exit(130);
+  });
+  process.exitCode = await main(process.argv.slice(2));
+}

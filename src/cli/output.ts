@@ -1,0 +1,55 @@
+// The output layer: results are collected and written only when the command succeeds; every line that
+// leaves the process passes through the last line of secret redaction (core.md §14.2).
+
+export interface Streams {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+const MIN_SECRET_LENGTH = 8;
+
+export class Output {
+  private readonly lines: string[] = [];
+  private secrets: string[] = [];
+
+  constructor(private readonly streams: Streams) {}
+
+  /** Known secrets of 8 or more characters are replaced by `[redacted]` in everything printed. */
+  addSecrets(values: Iterable<string>): void {
+    const all = new Set(this.secrets);
+    for (const v of values) if (v.length >= MIN_SECRET_LENGTH) all.add(v);
+    this.secrets = [...all].sort((a, b) => b.length - a.length);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join('[redacted]');
+    return out;
+  }
+
+  /** A result line for stdout, written by flush(). */
+  result(line: string): void {
+    this.lines.push(this.redact(line) + '\n');
+  }
+
+  warn(message: string): void {
+    this.streams.stderr.write(`warning: ${this.redact(message)}\n`);
+  }
+
+  hint(message: string): void {
+    this.streams.stderr.write(`hint: ${this.redact(message)}\n`);
+  }
+
+  error(message: string): void {
+    this.streams.stderr.write(`error: ${this.redact(message)}\n`);
+  }
+
+  flush(): void {
+    if (this.lines.length > 0) this.streams.stdout.write(this.lines.join(''));
+    this.lines.length = 0;
+  }
+
+  discard(): void {
+    this.lines.length = 0;
+  }
+}

@@ -1,0 +1,74 @@
+// Runs VCS commands the safe way (core.md §8.3): no shell, no stdin, an allow-listed environment, 30 s each.
+import { spawn } from 'node:child_process';
+
+export type VcsResult =
+  | { kind: 'exit'; code: number; stdout: string; stderr: string }
+  | { kind: 'missing' }
+  | { kind: 'timeout' }
+  | { kind: 'spawn-error'; code: string };
+
+export interface VcsRunOptions {
+  /** Sets GIT_LITERAL_PATHSPECS=1 (ls-files and rev-list only: check-ignore rejects it). */
+  literalPathspecs?: boolean;
+}
+
+/** The injectable runner of validateEnvStore: tests may replace it, production spawns the binary. */
+export type VcsRunner = (binary: string, args: readonly string[], options?: VcsRunOptions) => Promise<VcsResult>;
+
+const PASSED_VARIABLES = ['PATH', 'HOME', 'USERPROFILE', 'XDG_CONFIG_HOME', 'SystemRoot'];
+export const VCS_TIMEOUT_MS = 30_000;
+
+export function vcsEnvironment(env: NodeJS.ProcessEnv, literalPathspecs: boolean): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const name of PASSED_VARIABLES) if (env[name] !== undefined) out[name] = env[name];
+  out.LC_ALL = 'C';
+  out.GIT_OPTIONAL_LOCKS = '0';
+  out.GIT_TERMINAL_PROMPT = '0';
+  out.HGPLAIN = '1';
+  if (literalPathspecs) out.GIT_LITERAL_PATHSPECS = '1';
+  return out;
+}
+
+export function createVcsRunner(env: NodeJS.ProcessEnv = process.env): VcsRunner {
+  return (binary, args, options = {}) =>
+    new Promise<VcsResult>((resolve) => {
+      let child;
+      try {
+        child = spawn(binary, [...args], {
+          env: vcsEnvironment(env, options.literalPathspecs === true),
+          stdio: ['ignore', 'pipe', 'pipe'],
+          windowsHide: true,
+        });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+        resolve(code === 'ENOENT' ? { kind: 'missing' } : { kind: 'spawn-error', code });
+        return;
+      }
+      const out: Buffer[] = [];
+      const errOut: Buffer[] = [];
+      let settled = false;
+      const finish = (result: VcsResult): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(result);
+      };
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        finish({ kind: 'timeout' });
+      }, VCS_TIMEOUT_MS);
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => errOut.push(b));
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        finish(err.code === 'ENOENT' ? { kind: 'missing' } : { kind: 'spawn-error', code: err.code ?? 'EUNKNOWN' });
+      });
+      child.on('close', (code, signal) => {
+        finish({
+          kind: 'exit',
+          code: code ?? (signal ? 128 : 1),
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(errOut).toString('utf8'),
+        });
+      });
+    });
+}

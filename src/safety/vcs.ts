@@ -1,0 +1,156 @@
+// The questions the safety checks ask each VCS (core.md §8.4–§8.6). Each answer is true/false, or a
+// VcsProblem that the caller turns into the fail-closed error or the missing-binary fallback.
+import type { VcsResult, VcsRunner } from './runner.js';
+
+export type VcsName = 'git' | 'mercurial' | 'sapling';
+
+export type Problem = { problem: 'missing' } | { problem: 'error'; detail: string };
+export type Answer<T> = T | Problem;
+
+export const isProblem = (a: unknown): a is Problem => typeof a === 'object' && a !== null && 'problem' in a;
+
+/** The first non-empty stderr line, or why there is none (core.md §8.7). */
+function errorDetail(result: VcsResult): string {
+  switch (result.kind) {
+    case 'timeout':
+      return 'timed out after 30s';
+    case 'spawn-error':
+      return result.code;
+    case 'missing':
+      return 'not found';
+    case 'exit': {
+      const line = result.stderr
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .find((l) => l !== '');
+      return line ?? `exit status ${result.code}`;
+    }
+  }
+}
+
+const vcsError = (result: VcsResult): Problem => ({ problem: 'error', detail: errorDetail(result) });
+
+function interpret<T>(result: VcsResult, answer: (r: Extract<VcsResult, { kind: 'exit' }>) => T | undefined): Answer<T> {
+  if (result.kind === 'missing') return { problem: 'missing' };
+  if (result.kind !== 'exit') return vcsError(result);
+  const value = answer(result);
+  return value === undefined ? vcsError(result) : value;
+}
+
+const firstLine = (s: string): string => s.split(/\r?\n/)[0]!.trim();
+
+/** What each VCS driver answers. `root` is undefined when the marker is not a repository. */
+export interface VcsDriver {
+  readonly name: VcsName;
+  readonly binary: string;
+  root(start: string): Promise<Answer<string | null>>;
+  ignored(root: string, rel: string): Promise<Answer<boolean>>;
+  tracked(root: string, rel: string): Promise<Answer<boolean>>;
+  history(root: string, rel: string): Promise<Answer<boolean>>;
+}
+
+export function gitDriver(run: VcsRunner): VcsDriver {
+  const git = (dir: string, args: string[], literal = false): Promise<VcsResult> =>
+    run('git', ['-c', 'core.fsmonitor=false', '-C', dir, ...args], { literalPathspecs: literal });
+  return {
+    name: 'git',
+    binary: 'git',
+    async root(start) {
+      return interpret(await git(start, ['rev-parse', '--show-toplevel']), (r) => {
+        if (r.code === 0) return r.stdout.trim() !== '' ? r.stdout.trim() : undefined;
+        return r.stderr.includes('not a git repository') ? null : undefined;
+      });
+    },
+    async ignored(root, rel) {
+      // --no-index: without it a tracked file is never reported as ignored.
+      return interpret(await git(root, ['check-ignore', '-q', '--no-index', '--', rel]), (r) =>
+        r.code === 0 ? true : r.code === 1 ? false : undefined,
+      );
+    },
+    async tracked(root, rel) {
+      return interpret(await git(root, ['ls-files', '-z', '--cached', '--', rel], true), (r) =>
+        r.code === 0 ? r.stdout !== '' : undefined,
+      );
+    },
+    async history(root, rel) {
+      // --all --full-history: side branches merged away and `git stash -u` commits count too.
+      return interpret(await git(root, ['rev-list', '-n1', '--all', '--full-history', '--', rel], true), (r) =>
+        r.code === 0 ? r.stdout.trim() !== '' : undefined,
+      );
+    },
+  };
+}
+
+/** Escapes `\` and `'` for a single-quoted revset string. */
+const revsetQuote = (s: string): string => s.replace(/[\\']/g, '\\$&');
+
+export function mercurialDriver(run: VcsRunner): VcsDriver {
+  const hg = (dir: string, args: string[]): Promise<VcsResult> => run('hg', ['--cwd', dir, ...args]);
+  return {
+    name: 'mercurial',
+    binary: 'hg',
+    async root(start) {
+      return interpret(await hg(start, ['root']), (r) => {
+        if (r.code === 0) return r.stdout.trim() !== '' ? r.stdout.trim() : undefined;
+        return r.stderr.includes('no repository found') ? null : undefined;
+      });
+    },
+    async ignored(root, rel) {
+      return interpret(await hg(root, ['debugignore', '--', rel]), (r) => {
+        if (r.code !== 0) return undefined;
+        const line = firstLine(r.stdout);
+        return line === `${rel} is ignored` ? true : line === `${rel} is not ignored` ? false : undefined;
+      });
+    },
+    async tracked(root, rel) {
+      return interpret(await hg(root, ['files', '--', `path:${rel}`]), (r) =>
+        r.code === 0 ? r.stdout.trim() !== '' : r.code === 1 ? false : undefined,
+      );
+    },
+    async history(root, rel) {
+      // filelog() takes the bare path: with `path:` it misses deleted files. --hidden adds obsolete changesets.
+      const revset = `filelog('${revsetQuote(rel)}')`;
+      return interpret(await hg(root, ['log', '--hidden', '-r', revset, '-T', '{node}\\n']), (r) =>
+        r.code === 0 ? r.stdout.trim() !== '' : undefined,
+      );
+    },
+  };
+}
+
+export function saplingDriver(run: VcsRunner): VcsDriver & { installed(): Promise<Answer<true>> } {
+  const sl = (dir: string, args: string[]): Promise<VcsResult> => run('sl', ['--cwd', dir, ...args]);
+  const lines = (s: string): string[] => s.split(/\r?\n/).map((l) => l.replace(/\r$/, ''));
+  return {
+    name: 'sapling',
+    binary: 'sl',
+    async installed() {
+      // Another program may be called `sl` (the steam locomotive): only a Sapling banner counts.
+      const r = await run('sl', ['--version']);
+      if (r.kind === 'missing') return { problem: 'missing' };
+      if (r.kind === 'exit' && r.code === 0 && firstLine(r.stdout).includes('Sapling')) return true;
+      return { problem: 'missing' };
+    },
+    async root(start) {
+      return interpret(await sl(start, ['root']), (r) => {
+        if (r.code === 0) return r.stdout.trim() !== '' ? r.stdout.trim() : undefined;
+        return /no repository found|not a repository/i.test(r.stderr) ? null : undefined;
+      });
+    },
+    async ignored(root, rel) {
+      return interpret(await sl(root, ['status', '-i', '-n', '--', `path:${rel}`]), (r) =>
+        r.code === 0 ? lines(r.stdout).includes(rel) : undefined,
+      );
+    },
+    async tracked(root, rel) {
+      return interpret(await sl(root, ['status', '-A', '--', `path:${rel}`]), (r) =>
+        r.code === 0 ? lines(r.stdout).some((l) => /^[CMAR!] /.test(l) && l.slice(2) === rel) : undefined,
+      );
+    },
+    async history(root, rel) {
+      const revset = `file('path:${revsetQuote(rel)}')`;
+      return interpret(await sl(root, ['log', '-r', revset, '-T', '{node}\\n']), (r) =>
+        r.code === 0 ? r.stdout.trim() !== '' : undefined,
+      );
+    },
+  };
+}

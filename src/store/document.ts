@@ -1,0 +1,179 @@
+// Text edits of the store: append an envelope, write the managed ChatGPT block, migrate legacy blocks
+// (core.md §6, §9.3). Pure: text in, text out. Lines nobody edits keep their bytes and terminators.
+import { storeError } from '../lib/errors.js';
+import { pyTrim, reprString } from '../lib/text.js';
+import { quoteValue } from './values.js';
+
+export const HEADER_LINES: readonly string[] = [
+  '# LLM auth store for this repo.',
+  '# Bootstrap: add API-key env vars by hand; use llm-auth login for managed OAuth surfaces.',
+  '# API-key surfaces are configured by env vars below.',
+  '# Every auth surface should be wrapped in a BEGIN/END metadata envelope.',
+  '# A surface may have multiple auth modes, such as api-key and subscription-oauth.',
+  '# Managed OAuth surfaces may be refreshed by llm-auth.',
+];
+
+export const MANAGED_BEGIN = '# BEGIN LLM AUTH SURFACE chatgpt subscription-oauth (managed by llm-auth)';
+export const MANAGED_END = '# END LLM AUTH SURFACE chatgpt subscription-oauth';
+const MANAGED_METADATA = ['# surface=chatgpt', '# auth=subscription-oauth', '# env=CHATGPT_AUTH_JSON', '# renew=true'];
+const MANAGED_KEYS = new Set(['surface', 'auth', 'env', 'renew']);
+
+const LEGACY_BLOCKS: ReadonlyArray<readonly [string, string]> = [
+  ['# BEGIN LLM AUTH SURFACE chatgpt subscription-oauth (managed by tools/llm-auth)', MANAGED_END],
+  ['# BEGIN LITELLM CHATGPT OAUTH (managed by tools/llm-auth)', '# END LITELLM CHATGPT OAUTH'],
+  ['# BEGIN LITELLM CHATGPT OAUTH (managed by tools/litellm-auth)', '# END LITELLM CHATGPT OAUTH'],
+  ['# BEGIN CODEX OAUTH (managed by tools/codex_oauth_env.py)', '# END CODEX OAUTH'],
+  ['# BEGIN LITELLM CHATGPT OAUTH (managed by tools/codex_oauth_env.py)', '# END LITELLM CHATGPT OAUTH'],
+];
+
+/** A line of the write model: its content and its own terminator ('' only for a last line without one). */
+export interface Line {
+  content: string;
+  term: string;
+}
+
+export interface Document {
+  bom: boolean;
+  lines: Line[];
+  /** The terminator every added line uses: `\r\n` when the first terminator is one, else `\n`. */
+  style: string;
+}
+
+/** Splits decoded text into the write model (core.md §6.2): only `\r\n` and `\n` end lines here. */
+export function toDocument(text: string): Document {
+  let bom = false;
+  if (text.startsWith('\ufeff')) {
+    bom = true;
+    text = text.slice(1);
+  }
+  const lines: Line[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) {
+      if (start < text.length) lines.push({ content: text.slice(start), term: '' });
+      break;
+    }
+    const crlf = nl > start && text[nl - 1] === '\r';
+    lines.push({ content: text.slice(start, crlf ? nl - 1 : nl), term: crlf ? '\r\n' : '\n' });
+    start = nl + 1;
+  }
+  const first = lines.find((l) => l.term !== '');
+  return { bom, lines, style: first?.term === '\r\n' ? '\r\n' : '\n' };
+}
+
+/** Joins the model back; every line but a final untouched one ends with its terminator or the style. */
+export function fromDocument(doc: Document, terminateLast = true): string {
+  let out = doc.bom ? '\ufeff' : '';
+  doc.lines.forEach((line, i) => {
+    const last = i === doc.lines.length - 1;
+    out += line.content + (line.term !== '' ? line.term : last && !terminateLast ? '' : doc.style);
+  });
+  return out;
+}
+
+/** Appends an envelope (core.md §9.3): existing bytes unchanged; a blank store gets the header first. */
+export function appendBlock(text: string, block: readonly string[]): string {
+  const doc = toDocument(text);
+  const fresh = (line: string): Line => ({ content: line, term: doc.style });
+  if (pyTrim(doc.lines.map((l) => l.content + l.term).join('')) === '') {
+    doc.lines = [...HEADER_LINES, '', ...block].map(fresh);
+    return fromDocument(doc);
+  }
+  doc.lines.push(fresh(''), ...block.map(fresh));
+  return fromDocument(doc);
+}
+
+const isEmpty = (line: Line): boolean => line.content === '';
+
+function dropTrailingEmpty(lines: Line[]): Line[] {
+  let end = lines.length;
+  while (end > 0 && isEmpty(lines[end - 1]!)) end--;
+  return lines.slice(0, end);
+}
+
+function dropLeadingEmpty(lines: Line[]): Line[] {
+  let start = 0;
+  while (start < lines.length && isEmpty(lines[start]!)) start++;
+  return lines.slice(start);
+}
+
+function findTrimmed(lines: readonly Line[], wanted: string, from = 0): number {
+  for (let i = from; i < lines.length; i++) if (pyTrim(lines[i]!.content) === wanted) return i;
+  return -1;
+}
+
+function missingEnd(begin: string, end: string): Error {
+  return storeError(`found ${reprString(begin)} without matching ${reprString(end)}`);
+}
+
+/** Removes the legacy blocks of earlier tools (core.md §6.4 step 1). */
+export function migrateLegacyBlocks(lines: Line[], style: string): Line[] {
+  for (const [begin, end] of LEGACY_BLOCKS) {
+    const b = findTrimmed(lines, begin);
+    if (b < 0) continue;
+    const e = findTrimmed(lines, end, b + 1);
+    if (e < 0) throw missingEnd(begin, end);
+    const before = dropTrailingEmpty(lines.slice(0, b));
+    const after = dropTrailingEmpty(dropLeadingEmpty(lines.slice(e + 1)));
+    lines = before.length > 0 && after.length > 0 ? [...before, { content: '', term: style }, ...after] : [...before, ...after];
+  }
+  return lines;
+}
+
+/** UTC time in whole seconds, `YYYY-MM-DDTHH:MM:SSZ`. */
+export function syncedAt(nowMs: number): string {
+  return new Date(Math.floor(nowMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * Writes the ChatGPT record into the managed block (core.md §6.3, §6.4): legacy blocks removed, the block
+ * replaced in place (or appended), the blank lines around it normalised, the header ensured.
+ */
+export function writeManagedRecord(text: string, recordJson: string, nowMs: number): string {
+  const doc = toDocument(text);
+  const { style } = doc;
+  const fresh = (content: string): Line => ({ content, term: style });
+  const lines = migrateLegacyBlocks(doc.lines, style);
+
+  let before: Line[];
+  let after: Line[] = [];
+  let kept: string[] = [];
+  const b = findTrimmed(lines, MANAGED_BEGIN);
+  if (b < 0) before = dropTrailingEmpty(lines);
+  else {
+    const e = findTrimmed(lines, MANAGED_END, b + 1);
+    if (e < 0) throw missingEnd(MANAGED_BEGIN, MANAGED_END);
+    before = dropTrailingEmpty(lines.slice(0, b));
+    after = dropTrailingEmpty(dropLeadingEmpty(lines.slice(e + 1)));
+    // User-added metadata such as `# live_backend=true` survives a rewrite (core.md §15).
+    kept = lines
+      .slice(b + 1, e)
+      .map((l) => pyTrim(l.content))
+      .filter((t) => {
+        if (!t.startsWith('#') || !t.includes('=')) return false;
+        const rest = pyTrim(t.slice(1));
+        return !MANAGED_KEYS.has(pyTrim(rest.slice(0, rest.indexOf('='))));
+      });
+  }
+  const block = [
+    MANAGED_BEGIN,
+    ...MANAGED_METADATA,
+    ...kept,
+    `CHATGPT_AUTH_JSON=${quoteValue(recordJson)}`,
+    `LITELLM_CHATGPT_AUTH_SYNCED_AT=${syncedAt(nowMs)}`,
+    MANAGED_END,
+  ].map(fresh);
+
+  const parts = [before, block, after].filter((p) => p.length > 0);
+  let out: Line[] = [];
+  parts.forEach((part, i) => {
+    if (i > 0) out.push(fresh(''));
+    out.push(...part);
+  });
+  out = dropLeadingEmpty(out);
+  const hasHeader = HEADER_LINES.every((h, i) => out[i]?.content === h);
+  if (!hasHeader) out = [...HEADER_LINES.map(fresh), fresh(''), ...out];
+  // A former last line that is no longer last, or still last, gets the style's terminator.
+  return fromDocument({ bom: doc.bom, lines: out, style });
+}

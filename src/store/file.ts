@@ -1,0 +1,364 @@
+// The only I/O of the store: reading the file, the cross-process lock, and atomic read-modify-write
+// (core.md §2.1, §7).
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import { hostname } from 'node:os';
+import * as path from 'node:path';
+import { LlmAuthError, storeError, systemErrorReason } from '../lib/errors.js';
+
+/** The store path: `absolute` for file operations, `display` for messages (core.md §1.3). */
+export interface StorePath {
+  readonly absolute: string;
+  readonly display: string;
+}
+
+/** Larger stores are refused: a credential file is a few kilobytes, and a huge one is a mistake or an attack. */
+export const MAX_STORE_BYTES = 16 * 1024 * 1024;
+
+export interface StoreText {
+  /** Decoded text, BOM included. */
+  readonly text: string;
+  readonly identity: string;
+}
+
+const MISSING = 'missing';
+
+function identityOf(st: fs.Stats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+}
+
+/** Reads and decodes the store; undefined when it does not exist. Follows symbolic links. */
+export function readStoreText(p: StorePath): StoreText | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p.absolute);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw storeError(`cannot read ${p.display}: ${systemErrorReason(err)}`);
+  }
+  if (!st.isFile()) throw storeError(`${p.display} is not a regular file`);
+  if (st.size > MAX_STORE_BYTES) throw storeError(`${p.display} is too large (${st.size} bytes; the limit is 16 MiB)`);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(p.absolute);
+  } catch (err) {
+    throw storeError(`cannot read ${p.display}: ${systemErrorReason(err)}`);
+  }
+  if (bytes.length > MAX_STORE_BYTES) throw storeError(`${p.display} is too large (${bytes.length} bytes; the limit is 16 MiB)`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw storeError(`${p.display} is not valid UTF-8`);
+  }
+  return { text, identity: identityOf(st) };
+}
+
+export interface LockOptions {
+  /** Gives up after this many milliseconds (default 120 s). */
+  timeoutMs?: number;
+  warn?: (message: string) => void;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface LockInfo {
+  readonly nonce: string | undefined;
+  readonly pid: string;
+  readonly stale: boolean;
+  readonly raw: string;
+}
+
+// Cleanups that must run if the process is interrupted (SIGINT) in the middle of a write.
+const pendingCleanups = new Set<() => void>();
+
+/** Runs synchronously from a signal handler: removes our temporary files and releases our locks. */
+export function runPendingCleanups(): void {
+  for (const cleanup of [...pendingCleanups]) {
+    try {
+      cleanup();
+    } catch {
+      // best effort: the next writer removes leftovers too
+    }
+  }
+  pendingCleanups.clear();
+}
+
+const HOST = hostname();
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function inspectLock(lockPath: string, nowMs: number): Promise<LockInfo | undefined> {
+  let raw: string;
+  let st: fs.Stats;
+  try {
+    st = await fsp.stat(lockPath);
+    raw = await fsp.readFile(lockPath, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const age = nowMs - st.mtimeMs;
+  let parsed: { host?: unknown; pid?: unknown; nonce?: unknown } | undefined;
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) parsed = value as typeof parsed;
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed) return { nonce: undefined, pid: 'unknown', stale: age > 10_000, raw };
+  const pid = typeof parsed.pid === 'number' ? parsed.pid : NaN;
+  const deadHere = parsed.host === HOST && Number.isInteger(pid) && pid > 0 && !pidAlive(pid);
+  return {
+    nonce: typeof parsed.nonce === 'string' ? parsed.nonce : undefined,
+    pid: Number.isInteger(pid) ? String(pid) : 'unknown',
+    stale: deadHere || age > 60_000,
+    raw,
+  };
+}
+
+/** Takes over a stale lock: exactly one contender wins the rename. */
+async function breakStaleLock(lockPath: string, judged: LockInfo): Promise<void> {
+  const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await fsp.rename(lockPath, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  let raw = '';
+  try {
+    raw = await fsp.readFile(aside, 'utf8');
+  } catch {
+    raw = '';
+  }
+  if (raw !== judged.raw) {
+    // We moved a lock someone took after our judgement: put it back while the name is free.
+    try {
+      await fsp.link(aside, lockPath);
+    } catch {
+      // the name is taken again; the owner's release checks its nonce and leaves the new lock alone
+    }
+  }
+  await fsp.unlink(aside).catch(() => undefined);
+}
+
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+/** The store lock (core.md §7.1): exclusive create of `{store}.lock`, stale takeover, heartbeat. */
+export async function acquireLock(p: StorePath, options: LockOptions = {}): Promise<HeldLock> {
+  const lockPath = `${p.absolute}.lock`;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const nonce = randomBytes(8).toString('hex');
+  const started = now();
+  let warned = false;
+  let holder = 'unknown';
+  for (;;) {
+    const body = JSON.stringify({ created_at: Math.floor(now() / 1000), host: HOST, nonce, pid: process.pid }) + '\n';
+    try {
+      const fd = fs.openSync(lockPath, 'wx', 0o600);
+      try {
+        fs.writeSync(fd, body);
+      } finally {
+        fs.closeSync(fd);
+      }
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw storeError(`could not lock ${p.display}: ${systemErrorReason(err)}`);
+      }
+    }
+    const info = await inspectLock(lockPath, now()).catch(() => undefined);
+    if (!info) continue;
+    holder = info.pid;
+    if (info.stale) {
+      await breakStaleLock(lockPath, info).catch(() => undefined);
+      continue;
+    }
+    const waited = now() - started;
+    if (waited >= timeoutMs) {
+      throw storeError(`timed out waiting for ${p.display}.lock (held by pid ${holder})`);
+    }
+    if (!warned && waited >= 1000) {
+      warned = true;
+      options.warn?.(`waiting for ${p.display}.lock (held by pid ${holder})`);
+    }
+    await sleep(Math.min(50 + Math.random() * 50, Math.max(1, timeoutMs - waited)));
+  }
+
+  const releaseSync = (): void => {
+    try {
+      const raw = fs.readFileSync(lockPath, 'utf8');
+      if (raw.includes(`"nonce":"${nonce}"`)) fs.unlinkSync(lockPath);
+    } catch {
+      // already gone or taken over
+    }
+  };
+  // Touch the lock while we hold it, so nobody judges it stale by age.
+  const heartbeat = setInterval(() => {
+    const t = new Date();
+    fs.utimes(lockPath, t, t, () => undefined);
+  }, 10_000);
+  heartbeat.unref();
+  pendingCleanups.add(releaseSync);
+  return {
+    async release() {
+      clearInterval(heartbeat);
+      pendingCleanups.delete(releaseSync);
+      releaseSync();
+    },
+  };
+}
+
+function currentIdentity(p: StorePath): string {
+  try {
+    const st = fs.lstatSync(p.absolute);
+    return identityOf(st);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return MISSING;
+    throw err;
+  }
+}
+
+/** Refuses a store that is a symbolic link or not a regular file (core.md §7). */
+function checkWritable(p: StorePath): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(p.absolute);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw storeError(`cannot read ${p.display}: ${systemErrorReason(err)}`);
+  }
+  if (st.isSymbolicLink()) throw storeError(`${p.display} is a symbolic link; refusing to write through it`);
+  if (!st.isFile()) throw storeError(`${p.display} is not a regular file`);
+}
+
+function writeFailed(p: StorePath, err: unknown): LlmAuthError {
+  if (err instanceof LlmAuthError) return err;
+  return storeError(`could not write ${p.display}: ${systemErrorReason(err)}`);
+}
+
+export interface UpdateOptions extends LockOptions {
+  /** Called when `fchmod` of the temporary file fails. */
+  warn?: (message: string) => void;
+}
+
+/**
+ * Read-modify-write under the store lock (core.md §7.2). `compute` gets the text re-read inside the lock
+ * (undefined when the store does not exist) and returns the new text, or undefined to write nothing.
+ * Any failure leaves the store untouched and no temporary file behind.
+ */
+export async function updateStore<T>(
+  p: StorePath,
+  compute: (current: StoreText | undefined) => { text: string | undefined; result: T },
+  options: UpdateOptions = {},
+): Promise<T> {
+  const dir = path.dirname(p.absolute);
+  const base = path.basename(p.absolute);
+  checkWritable(p);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw writeFailed(p, err);
+  }
+  const lock = await acquireLock(p, options);
+  try {
+    removeLeftoverTemps(dir, base);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      checkWritable(p);
+      // Identity first: a change between here and the rename is caught, whatever it touched.
+      const before = currentIdentity(p);
+      const current = readStoreText(p);
+      const { text, result } = compute(current);
+      if (text === undefined) return result;
+      if (writeAtomically(p, dir, base, text, before, options)) return result;
+    }
+    throw storeError(`${p.display} changed during the update; try again`);
+  } finally {
+    await lock.release();
+  }
+}
+
+function removeLeftoverTemps(dir: string, base: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  const prefix = `${base}.llm-auth-`;
+  for (const name of names) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) {
+      try {
+        fs.unlinkSync(path.join(dir, name));
+      } catch {
+        // not ours to worry about
+      }
+    }
+  }
+}
+
+/** Writes a temporary file and renames it over the store; false when the store changed meanwhile. */
+function writeAtomically(p: StorePath, dir: string, base: string, text: string, before: string, options: UpdateOptions): boolean {
+  const tmp = path.join(dir, `${base}.llm-auth-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const cleanup = (): void => {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // already renamed or never created
+    }
+  };
+  pendingCleanups.add(cleanup);
+  try {
+    const fd = fs.openSync(tmp, 'wx', 0o600);
+    try {
+      try {
+        fs.fchmodSync(fd, 0o600);
+      } catch (err) {
+        options.warn?.(`could not restrict ${p.display} permissions: ${systemErrorReason(err)}`);
+      }
+      fs.writeSync(fd, Buffer.from(text, 'utf8'));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (currentIdentity(p) !== before) {
+      cleanup();
+      return false;
+    }
+    fs.renameSync(tmp, p.absolute);
+    pendingCleanups.delete(cleanup);
+  } catch (err) {
+    cleanup();
+    pendingCleanups.delete(cleanup);
+    throw writeFailed(p, err);
+  }
+  fsyncDirectory(dir);
+  return true;
+}
+
+function fsyncDirectory(dir: string): void {
+  if (process.platform === 'win32') return;
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // some filesystems refuse a directory fsync
+  }
+}

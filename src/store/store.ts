@@ -1,0 +1,60 @@
+// The store as commands see it: its path, its surfaces and the effective values (core.md §1.3, §4.3).
+import * as path from 'node:path';
+import { parseEnvelopes, type Surface } from './envelope.js';
+import { readStoreText, type StorePath } from './file.js';
+import { parseAssignments } from './values.js';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Normalises like Python's pathlib: `//` collapsed, `.` segments and a trailing `/` removed, `..` kept. */
+export function normalizeLikePathlib(p: string): string {
+  if (p === '') return '.';
+  let root = '';
+  if (p.startsWith('/')) root = p.startsWith('//') && !p.startsWith('///') ? '//' : '/';
+  const parts = p.split('/').filter((s) => s !== '' && s !== '.');
+  const joined = root + parts.join('/');
+  return joined === '' ? '.' : joined;
+}
+
+export function resolveStorePath(envFile: string | undefined, cwd: string, home: string): StorePath {
+  if (envFile === undefined) {
+    const absolute = path.join(cwd, '.env');
+    return { absolute, display: absolute };
+  }
+  let expanded = envFile;
+  if (expanded === '~') expanded = home;
+  else if (expanded.startsWith('~/')) expanded = home + expanded.slice(1);
+  const display = normalizeLikePathlib(expanded);
+  return { absolute: path.resolve(cwd, display), display };
+}
+
+export interface LoadedStore {
+  readonly path: StorePath;
+  readonly exists: boolean;
+  /** The decoded text without its BOM; '' for a missing store. */
+  readonly text: string;
+  readonly surfaces: readonly Surface[];
+  /** The effective value: the process environment when defined (even empty), else the first assignment. */
+  value(key: string): string | undefined;
+}
+
+export function storeFromText(p: StorePath, text: string | undefined, env: Environment): LoadedStore {
+  const body = text === undefined ? '' : text.startsWith('\ufeff') ? text.slice(1) : text;
+  const surfaces = parseEnvelopes(body, p.display);
+  const fileValues = parseAssignments(body);
+  return {
+    path: p,
+    exists: text !== undefined,
+    text: body,
+    surfaces,
+    value(key: string): string | undefined {
+      if (Object.prototype.hasOwnProperty.call(env, key) && env[key] !== undefined) return env[key];
+      return fileValues.get(key);
+    },
+  };
+}
+
+/** Reads and parses the store (missing = empty). Errors are LlmAuthErrors with exit code 1. */
+export function loadStore(p: StorePath, env: Environment): LoadedStore {
+  return storeFromText(p, readStoreText(p)?.text, env);
+}

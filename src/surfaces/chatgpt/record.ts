@@ -1,0 +1,70 @@
+// The ChatGPT auth record (chatgpt-oauth.md §2, §3): reading it from the effective CHATGPT_AUTH_JSON,
+// its expiry and account id, and its serialisation. Pure apart from the clock passed in.
+import { LlmAuthError } from '../../lib/errors.js';
+import { decodeJwtClaims, jwtExp } from '../../lib/jwt.js';
+import { compareCodePoints, pyTrim } from '../../lib/text.js';
+
+export type AuthRecord = Record<string, unknown>;
+
+export const EXPIRY_SKEW_SECONDS = 60;
+
+/** Parses the trimmed effective value; empty or undefined is the empty record (core.md §12.3). */
+export function parseRecord(value: string | undefined): AuthRecord {
+  const text = pyTrim(value ?? '');
+  if (text === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // The parser's message quotes the input, which holds tokens: never shown.
+    throw new LlmAuthError('CHATGPT_AUTH_JSON did not contain valid JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new LlmAuthError('CHATGPT_AUTH_JSON did not contain a JSON object');
+  }
+  return parsed as AuthRecord;
+}
+
+/** A token field counts as present when the key exists with a non-null value. */
+export function hasField(record: AuthRecord, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(record, key) && record[key] !== null && record[key] !== undefined;
+}
+
+/** The record's integral `expires_at`, else the access token's `exp`, else undefined. */
+export function expiresAt(record: AuthRecord): number | undefined {
+  const stored = record.expires_at;
+  if (typeof stored === 'number' && Number.isInteger(stored)) return stored;
+  return jwtExp(record.access_token);
+}
+
+/** The account id claim of the id token (or of the access token when there is no id token). */
+export function accountId(record: AuthRecord): string | null {
+  const idToken = record.id_token;
+  const source = typeof idToken === 'string' && idToken !== '' ? idToken : record.access_token;
+  const auth = decodeJwtClaims(source)?.['https://api.openai.com/auth'];
+  if (auth === null || typeof auth !== 'object') return null;
+  const id = (auth as Record<string, unknown>).chatgpt_account_id;
+  return typeof id === 'string' && id !== '' ? id : null;
+}
+
+/** The secrets a record holds, for redaction. */
+export function recordSecrets(record: AuthRecord): string[] {
+  return ['access_token', 'refresh_token', 'id_token']
+    .map((k) => record[k])
+    .filter((v): v is string => typeof v === 'string' && v !== '');
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort(compareCodePoints)) out[key] = sortKeys((value as Record<string, unknown>)[key]);
+    return out;
+  }
+  return value;
+}
+
+/** Compact JSON, keys sorted recursively by code point, non-ASCII as raw UTF-8 (chatgpt-oauth.md §2.2). */
+export function serializeRecord(record: AuthRecord): string {
+  return JSON.stringify(sortKeys(record));
+}

@@ -1,0 +1,16 @@
+// Any auth mode without a driver of its own: presence only.
+import { pyTrim } from '../lib/text.js';
+import type { SurfaceDriver } from './types.js';
+
+export const otherDriver: SurfaceDriver = {
+  status(surface, { store }) {
+    return {
+      auth: surface.auth,
+      configured: surface.envKeys.some((k) => pyTrim(store.value(k) ?? '') !== ''),
+      env: surface.primaryEnv ?? null,
+    };
+  },
+  secrets() {
+    return [];
+  },
+};
