@@ -1,0 +1,97 @@
+// `npm run bench`: medians of `bin/llm-auth status` against bare `node -e 0`, side by side in one run,
+// and `status` in a 50,000-commit repository. Prints figures; asserts nothing (speed is measured, not tested).
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'bin', 'llm-auth');
+const runs = Number(process.env.BENCH_RUNS ?? 40);
+const commits = Number(process.env.BENCH_COMMITS ?? 50_000);
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-auth-bench-'));
+const env = { PATH: process.env.PATH, HOME: tmp, GIT_CONFIG_NOSYSTEM: '1' };
+
+function gitRepo(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  execFileSync('git', ['init', '-q', '-b', 'main', dir], { env });
+  fs.writeFileSync(path.join(dir, '.gitignore'), '/.env\n');
+  const store = [
+    '# BEGIN LLM AUTH SURFACE research api-key',
+    '# provider=openai',
+    '# env=OPENAI_RESEARCH_API_KEY',
+    'OPENAI_RESEARCH_API_KEY=sk-bench-0123456789abcdef',
+    '# END LLM AUTH SURFACE research api-key',
+    '# BEGIN LLM AUTH SURFACE evals api-key',
+    '# provider=openrouter',
+    '# env=OPENROUTER_API_KEY',
+    'OPENROUTER_API_KEY=sk-or-bench-0123456789',
+    '# END LLM AUTH SURFACE evals api-key',
+    '# BEGIN LLM AUTH SURFACE custom weird-mode',
+    'CUSTOM_TOKEN=abc',
+    '# END LLM AUTH SURFACE custom weird-mode',
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, '.env'), store, { mode: 0o600 });
+}
+
+function time(cmd, args, cwd) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function sideBySide(cwd, label) {
+  const bare = [];
+  const status = [];
+  // Interleaved, after a warm-up, so both see the same machine state.
+  time(process.execPath, ['-e', '0'], cwd);
+  time(cli, ['status'], cwd);
+  for (let i = 0; i < runs; i++) {
+    bare.push(time(process.execPath, ['-e', '0'], cwd));
+    status.push(time(cli, ['status'], cwd));
+  }
+  const b = median(bare);
+  const s = median(status);
+  console.log(`${label}: node -e 0 median ${b.toFixed(1)} ms; llm-auth status median ${s.toFixed(1)} ms; ratio ${(s / b).toFixed(2)}x (${runs} runs each)`);
+}
+
+function bigRepo(dir, n) {
+  gitRepo(dir);
+  // One file changed per commit, written by fast-import in a single stream.
+  let stream = '';
+  const now = 1_700_000_000;
+  for (let i = 1; i <= n; i++) {
+    const content = `line ${i}\n`;
+    stream += `commit refs/heads/main\nmark :${i}\ncommitter Bench <bench@example.com> ${now + i} +0000\ndata 0\n`;
+    if (i > 1) stream += `from :${i - 1}\n`;
+    stream += `M 100644 inline file${i % 100}.txt\ndata ${Buffer.byteLength(content)}\n${content}\n`;
+  }
+  const t0 = Date.now();
+  execFileSync('git', ['fast-import', '--quiet'], { cwd: dir, input: stream, env, maxBuffer: 1 << 30 });
+  execFileSync('git', ['checkout', '-q', '-f', 'main'], { cwd: dir, env });
+  console.log(`generated ${n} commits with git fast-import in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+try {
+  const small = path.join(tmp, 'small');
+  gitRepo(small);
+  execFileSync('git', ['add', '.gitignore'], { cwd: small, env });
+  execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.com', 'commit', '-q', '-m', 'init'], { cwd: small, env });
+  sideBySide(small, 'small repository, 3 surfaces');
+  const big = path.join(tmp, 'big');
+  bigRepo(big, commits);
+  sideBySide(big, `${commits}-commit repository, 3 surfaces`);
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
