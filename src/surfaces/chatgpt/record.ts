@@ -54,17 +54,16 @@ export function recordSecrets(record: AuthRecord): string[] {
     .filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort(compareCodePoints)) out[key] = sortKeys((value as Record<string, unknown>)[key]);
-    return out;
-  }
-  return value;
-}
-
 /** Compact JSON, keys sorted recursively by code point, non-ASCII as raw UTF-8 (chatgpt-oauth.md §2.2). */
-export function serializeRecord(record: AuthRecord): string {
-  return JSON.stringify(sortKeys(record));
+export function serializeRecord(value: unknown): string {
+  // Written by hand: a JavaScript object lists integer-like keys first, whatever order they were added in.
+  if (Array.isArray(value)) return `[${value.map(serializeRecord).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort(compareCodePoints);
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${serializeRecord(obj[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
