@@ -43,7 +43,8 @@ export function runCli(args: readonly string[], options: RunOptions): Promise<Cl
   const env: Record<string, string> = { PATH: options.path ?? process.env.PATH ?? '/usr/bin:/bin', HOME: options.home ?? options.cwd };
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The executable itself, as users run it: its shebang finds `node` on PATH.
+    const child = spawn(BIN, [...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
