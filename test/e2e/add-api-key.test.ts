@@ -1,0 +1,167 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as dotenvParse } from 'dotenv';
+import { describe, expect, it } from 'vitest';
+import { CANARY, CANARY_QUOTED, runCli } from '../helpers/cli.js';
+import { gitRepo, listDir, mode, writeStore } from '../helpers/fs.js';
+import { HEADER_LINES } from '../../src/store/document.js';
+
+const HEADER = HEADER_LINES.join('\n');
+
+function repo(): { dir: string; store: string } {
+  const dir = gitRepo();
+  fs.writeFileSync(path.join(dir, '.gitignore'), '/.env\n');
+  return { dir, store: path.join(dir, '.env') };
+}
+
+describe('add-api-key', () => {
+  it('creates the store with the header and the example block of core.md §9.3, mode 0600', async () => {
+    const { dir, store } = repo();
+    const r = await runCli(
+      ['add-api-key', 'evals', 'OpenRouter', '--env', 'OPENROUTER_API_KEY', '--model', 'openrouter/openai/gpt-5.4-mini', '--api-base', 'https://openrouter.ai/api/v1', '--key', 'sk or "x"'],
+      { cwd: dir },
+    );
+    expect(r).toMatchObject({ code: 0, stderr: '', stdout: 'added evals api-key surface for OpenRouter using OPENROUTER_API_KEY (with key)\n' });
+    expect(fs.readFileSync(store, 'utf8')).toBe(
+      `${HEADER}\n\n` +
+        [
+          '# BEGIN LLM AUTH SURFACE evals api-key',
+          '# surface=evals',
+          '# provider=openrouter',
+          '# auth=api-key',
+          '# env=OPENROUTER_API_KEY',
+          '# model=openrouter/openai/gpt-5.4-mini',
+          '# api_base=https://openrouter.ai/api/v1',
+          `OPENROUTER_API_KEY='sk or "x"'`,
+          '# END LLM AUTH SURFACE evals api-key',
+          '',
+        ].join('\n'),
+    );
+    expect(mode(store)).toBe('600');
+    expect(listDir(dir)).toEqual(['.env', '.git', '.gitignore']);
+  });
+
+  it('derives the variable name (core.md §9.1 examples)', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['research', 'openai', 'OPENAI_RESEARCH_API_KEY'],
+      ['team.eval', 'open-router', 'OPEN_ROUTER_TEAM_EVAL_API_KEY'],
+      ['a__b', 'OpenAI', 'OPENAI_A_B_API_KEY'],
+      ['9x', '1prov', 'LLM_1PROV_9X_API_KEY'],
+    ];
+    const { dir } = repo();
+    for (const [surface, provider, env] of cases) {
+      const r = await runCli(['add-api-key', surface, provider], { cwd: dir });
+      expect(r.stdout).toBe(`added ${surface} api-key surface for ${provider} using ${env} (without key)\n`);
+    }
+    const text = fs.readFileSync(path.join(dir, '.env'), 'utf8');
+    expect(text).toContain('# provider=open-router\n# auth=api-key\n# env=OPEN_ROUTER_TEAM_EVAL_API_KEY\nOPEN_ROUTER_TEAM_EVAL_API_KEY=\n');
+    const status = await runCli(['status', '9x'], { cwd: dir });
+    expect(JSON.parse(status.stdout)).toEqual({ '9x': { api_key: false, auth: 'api-key', env: 'LLM_1PROV_9X_API_KEY', provider: '1prov' } });
+  });
+
+  it('appends after existing bytes: foreign lines, comments, CRLF and BOM survive byte for byte', async () => {
+    const { dir, store } = repo();
+    const original = Buffer.from('\ufeff# mine\r\nFOO="bar baz" # note\r\nexport X=1\r\n\u00e9=\u2028odd', 'utf8');
+    writeStore(store, original);
+    const r = await runCli(['add-api-key', 'research', 'openai', '--key', CANARY], { cwd: dir });
+    expect(r.code).toBe(0);
+    const after = fs.readFileSync(store);
+    expect(after.subarray(0, original.length).equals(original)).toBe(true);
+    expect(after.subarray(original.length).toString('utf8')).toBe(
+      '\r\n\r\n# BEGIN LLM AUTH SURFACE research api-key\r\n# surface=research\r\n# provider=openai\r\n# auth=api-key\r\n# env=OPENAI_RESEARCH_API_KEY\r\n' +
+        `OPENAI_RESEARCH_API_KEY=${CANARY}\r\n# END LLM AUTH SURFACE research api-key\r\n`,
+    );
+  });
+
+  it('writes keys that Node dotenv and llm-auth read back identically; `--key ""` is with key', async () => {
+    const { dir, store } = repo();
+    await runCli(['add-api-key', 'a', 'openai', '--key', CANARY_QUOTED], { cwd: dir });
+    await runCli(['add-api-key', 'b', 'openai', '--key', `it's`], { cwd: dir });
+    const empty = await runCli(['add-api-key', 'c', 'openai', '--key', ''], { cwd: dir });
+    expect(empty.stdout).toBe('added c api-key surface for openai using OPENAI_C_API_KEY (with key)\n');
+    const text = fs.readFileSync(store, 'utf8');
+    expect(text).toContain(`OPENAI_A_API_KEY='${CANARY_QUOTED}'\n`);
+    expect(text).toContain(`OPENAI_B_API_KEY="it's"\n`);
+    expect(text).toContain(`OPENAI_C_API_KEY=''\n`);
+    expect(dotenvParse(text).OPENAI_A_API_KEY).toBe(CANARY_QUOTED);
+    const status = JSON.parse((await runCli(['status'], { cwd: dir })).stdout) as Record<string, { api_key: boolean }>;
+    expect([status.a!.api_key, status.b!.api_key, status.c!.api_key]).toEqual([true, true, false]);
+  });
+
+  it('refuses duplicates under the lock, checking envelopes only', async () => {
+    const { dir, store } = repo();
+    writeStore(store, 'OPENAI_X_API_KEY=outside-envelopes-is-fine\n');
+    expect((await runCli(['add-api-key', 'x', 'openai'], { cwd: dir })).code).toBe(0);
+    const before = fs.readFileSync(store);
+    expect(await runCli(['add-api-key', 'x', 'other', '--key', CANARY], { cwd: dir })).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: "error: api-key surface 'x' already exists\n",
+    });
+    expect(await runCli(['add-api-key', 'y', 'openai', '--env', 'OPENAI_X_API_KEY'], { cwd: dir })).toMatchObject({
+      code: 1,
+      stderr: "error: env var 'OPENAI_X_API_KEY' already belongs to a surface\n",
+    });
+    expect(fs.readFileSync(store).equals(before)).toBe(true);
+    expect(listDir(dir)).toEqual(['.env', '.git', '.gitignore']);
+    // The same name with another mode is allowed.
+    fs.appendFileSync(store, '# BEGIN LLM AUTH SURFACE z weird\n# END LLM AUTH SURFACE z weird\n');
+    expect((await runCli(['add-api-key', 'z', 'openai'], { cwd: dir })).code).toBe(0);
+  });
+
+  it('validates names and single-line metadata with the exact messages, writing nothing', async () => {
+    const { dir, store } = repo();
+    const cases: Array<[string[], string]> = [
+      [['add-api-key', 'bad name', 'openai'], 'surface must contain only letters, digits, dot, underscore, or dash'],
+      [['add-api-key', 'a\n', 'openai'], 'surface must contain only letters, digits, dot, underscore, or dash'],
+      [['add-api-key', 'a', 'openai', '--env', 'lower'], 'env var name must be uppercase and contain only letters, digits, and underscore'],
+      [['add-api-key', 'a', '  '], 'provider is required'],
+      [['add-api-key', 'a', 'open\nai', '--env', 'K'], 'provider must be a single line'],
+      [['add-api-key', 'a', 'openai', '--model', 'gpt\u2028x'], 'model must be a single line'],
+      [['add-api-key', 'a', 'openai', '--api-base', 'https://x\r# BEGIN'], 'api_base must be a single line'],
+    ];
+    for (const [args, message] of cases) {
+      expect(await runCli(args, { cwd: dir })).toMatchObject({ code: 1, stdout: '', stderr: `error: ${message}\n` });
+    }
+    expect(fs.existsSync(store)).toBe(false);
+  });
+
+  it('refuses an unignored store unless --allow-unignored, which skips only that check', async () => {
+    const dir = gitRepo();
+    const store = path.join(dir, '.env');
+    expect(await runCli(['add-api-key', 'a', 'openai'], { cwd: dir })).toMatchObject({
+      code: 1,
+      stderr: `error: refusing to write API key surface to ${store}: ${store} is not ignored by git\n`,
+    });
+    expect(fs.existsSync(store)).toBe(false);
+    expect(await runCli(['add-api-key', 'a', 'openai', '--allow-unignored'], { cwd: dir })).toMatchObject({ code: 0, stderr: '' });
+    // Tracked is still refused.
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('git', ['add', '-f', '.env'], { cwd: dir });
+    expect(await runCli(['add-api-key', 'b', 'openai', '--allow-unignored'], { cwd: dir })).toMatchObject({
+      code: 1,
+      stderr: `error: ${store} is tracked by git; untrack it (git rm --cached .env) and rotate the secrets it held\n`,
+    });
+  });
+
+  it('refuses a store with open permissions, with the exact message', async () => {
+    const { dir, store } = repo();
+    writeStore(store, `K=${CANARY}\n`);
+    for (const m of [0o644, 0o640, 0o604]) {
+      fs.chmodSync(store, m);
+      const expected = `error: ${store} permissions ${m.toString(8)} are too open; run: chmod 600 ${store}\n`;
+      expect(await runCli(['add-api-key', 'a', 'openai'], { cwd: dir })).toMatchObject({ code: 1, stdout: '', stderr: expected });
+      expect(await runCli(['status'], { cwd: dir })).toMatchObject({ code: 1, stdout: '', stderr: expected });
+    }
+    expect(fs.readFileSync(store, 'utf8')).toBe(`K=${CANARY}\n`);
+  });
+
+  it('fails on a malformed store before anything else, even with invalid arguments', async () => {
+    const { dir, store } = repo();
+    writeStore(store, '# BEGIN LLM AUTH SURFACE a api-key\n');
+    expect(await runCli(['add-api-key', 'bad name', 'openai'], { cwd: dir })).toMatchObject({
+      code: 1,
+      stderr: `error: auth surface envelope opened at ${store}:1 without a matching END marker\n`,
+    });
+  });
+});

@@ -1,0 +1,84 @@
+// Command-line conventions (core.md §1): usage errors, help, version, --env-file placement and display.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { gitRepo, tmpDir, writeStore } from '../helpers/fs.js';
+
+const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+describe('usage errors: one `error:` line, exit 2', () => {
+  it.each([
+    [[], 'error: the following arguments are required: command'],
+    [['nope'], "error: unknown command 'nope'"],
+    [['stauts'], "error: unknown command 'stauts' (Did you mean status?)"],
+    [['status', '--bogus'], "error: unknown option '--bogus'"],
+    [['status', 'a', 'b'], "error: too many arguments for 'status'. Expected 1 argument but got 2."],
+    [['add-api-key', 'a'], "error: missing required argument 'provider'"],
+    [['add-api-key', 'a', 'b', '--model'], "error: option '--model <model>' argument missing"],
+    [['--env-file'], "error: option '--env-file <path>' argument missing"],
+  ])('%j', async (args, line) => {
+    const r = await runCli(args, { cwd: tmpDir() });
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: `${line}\n` });
+  });
+});
+
+describe('help and version', () => {
+  it('prints usage with examples and exit codes on stdout', async () => {
+    const r = await runCli(['--help'], { cwd: tmpDir() });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('Usage: llm-auth [options] [command]');
+    expect(r.stdout).toContain('Examples:\n  llm-auth status');
+    expect(r.stdout).toMatch(/Exit codes:\n  0 +success\n  1 +failure.*\n  2 +usage error or unknown surface\n  130 +interrupted/);
+    const sub = await runCli(['add-api-key', '--help'], { cwd: tmpDir() });
+    expect(sub.stdout).toContain('--allow-unignored');
+  });
+
+  it('prints the package version', async () => {
+    expect(await runCli(['--version'], { cwd: tmpDir() })).toMatchObject({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+  });
+});
+
+describe('--env-file', () => {
+  const badStore = '# BEGIN LLM AUTH SURFACE a api-key\n';
+
+  it('is accepted before or after the command, as `--env-file PATH` or `--env-file=PATH`; the last one wins', async () => {
+    const dir = gitRepo();
+    fs.writeFileSync(path.join(dir, '.gitignore'), '*.env\n');
+    writeStore(path.join(dir, 'one.env'), badStore);
+    writeStore(path.join(dir, 'two.env'), badStore);
+    const expectPath = async (args: string[], shown: string): Promise<void> => {
+      const r = await runCli(args, { cwd: dir });
+      expect(r.stderr).toBe(`error: auth surface envelope opened at ${shown}:1 without a matching END marker\n`);
+    };
+    await expectPath(['--env-file', 'one.env', 'status'], 'one.env');
+    await expectPath(['status', '--env-file=two.env'], 'two.env');
+    await expectPath(['--env-file', 'one.env', 'status', '--env-file', 'two.env'], 'two.env');
+    await expectPath(['--env-file=two.env', '--env-file=./one.env', 'status'], 'one.env');
+  });
+
+  it('displays the path normalised like pathlib and expands ~', async () => {
+    const dir = gitRepo();
+    fs.writeFileSync(path.join(dir, '.gitignore'), '*.env\ne1\n');
+    fs.mkdirSync(path.join(dir, 'cfg'));
+    writeStore(path.join(dir, 'e1'), badStore);
+    writeStore(path.join(dir, 'cfg', '.env'), badStore);
+    const shown = async (arg: string, home?: string): Promise<string> =>
+      (await runCli(['status', '--env-file', arg], { cwd: dir, home })).stderr.replace(/^error: auth surface envelope opened at (.*):1 .*\n$/s, '$1');
+    expect(await shown('./e1')).toBe('e1');
+    expect(await shown('cfg//.env')).toBe('cfg/.env');
+    expect(await shown('./cfg/./.env')).toBe('cfg/.env');
+    expect(await shown('cfg/../e1')).toBe('cfg/../e1');
+    expect(await shown('~/e1', dir)).toBe(`${dir}/e1`);
+    expect(await shown(`${dir}//cfg/.env`)).toBe(`${dir}/cfg/.env`);
+  });
+
+  it('defaults to the absolute <cwd>/.env', async () => {
+    const dir = gitRepo();
+    fs.writeFileSync(path.join(dir, '.gitignore'), '/.env\n');
+    writeStore(path.join(dir, '.env'), badStore);
+    const r = await runCli(['status'], { cwd: dir });
+    expect(r.stderr).toBe(`error: auth surface envelope opened at ${dir}/.env:1 without a matching END marker\n`);
+  });
+});

@@ -1,0 +1,131 @@
+// The write protocol (core.md §7): lock, re-read inside it, atomic rename, stale locks, interrupts.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CANARY, runCli } from '../helpers/cli.js';
+import { gitRepo, listDir, mode, writeStore } from '../helpers/fs.js';
+import { parseEnvelopes } from '../../src/store/envelope.js';
+import { parseAssignments } from '../../src/store/values.js';
+
+function repo(): { dir: string; store: string; lock: string } {
+  const dir = gitRepo();
+  fs.writeFileSync(path.join(dir, '.gitignore'), '/.env\n');
+  const store = path.join(dir, '.env');
+  return { dir, store, lock: `${store}.lock` };
+}
+
+const lockBody = (pid: number, host = os.hostname()): string =>
+  JSON.stringify({ created_at: Math.floor(Date.now() / 1000), host, nonce: '0123456789abcdef', pid }) + '\n';
+
+/** A pid that is certainly not running. */
+function deadPid(): number {
+  for (let pid = 4_000_000; ; pid--) {
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') return pid;
+    }
+  }
+}
+
+describe('write protocol', () => {
+  it('20 parallel add-api-key processes leave 20 intact envelopes', async () => {
+    const { dir, store } = repo();
+    writeStore(store, '# mine\nKEEP=1\n');
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => runCli(['add-api-key', `s${i}`, 'openai', '--key', `${CANARY}-${i}`], { cwd: dir })),
+    );
+    for (const [i, r] of results.entries()) {
+      expect(r.stdout).toBe(`added s${i} api-key surface for openai using OPENAI_S${i}_API_KEY (with key)\n`);
+      expect(r.code).toBe(0);
+    }
+    const text = fs.readFileSync(store, 'utf8');
+    expect(text.startsWith('# mine\nKEEP=1\n\n# BEGIN')).toBe(true);
+    const surfaces = parseEnvelopes(text, 'F');
+    expect(surfaces.map((s) => s.name).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `s${i}`).sort());
+    const values = parseAssignments(text);
+    for (let i = 0; i < 20; i++) expect(values.get(`OPENAI_S${i}_API_KEY`)).toBe(`${CANARY}-${i}`);
+    expect(mode(store)).toBe('600');
+    expect(listDir(dir)).toEqual(['.env', '.git', '.gitignore']);
+  });
+
+  it('takes over a stale lock of a dead process on this host at once', async () => {
+    const { dir, lock } = repo();
+    fs.writeFileSync(lock, lockBody(deadPid()), { mode: 0o600 });
+    const r = await runCli(['add-api-key', 'a', 'openai'], { cwd: dir });
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it('takes over a lock whose mtime is over 60 s old, and an unparsable one over 10 s old', async () => {
+    const { dir, lock } = repo();
+    fs.writeFileSync(lock, lockBody(1, 'another-host'), { mode: 0o600 });
+    const old = new Date(Date.now() - 61_000);
+    fs.utimesSync(lock, old, old);
+    expect(await runCli(['add-api-key', 'a', 'openai'], { cwd: dir })).toMatchObject({ code: 0, stderr: '' });
+    fs.writeFileSync(lock, '{not json', { mode: 0o600 });
+    const older = new Date(Date.now() - 11_000);
+    fs.utimesSync(lock, older, older);
+    expect(await runCli(['add-api-key', 'b', 'openai'], { cwd: dir })).toMatchObject({ code: 0, stderr: '' });
+    expect(listDir(dir)).toEqual(['.env', '.git', '.gitignore']);
+  });
+
+  it('waits for a live lock, warns once after 1 s, and writes after it is released', async () => {
+    const { dir, store, lock } = repo();
+    fs.writeFileSync(lock, lockBody(process.pid), { mode: 0o600 });
+    let released = false;
+    const run = runCli(['add-api-key', 'a', 'openai'], {
+      cwd: dir,
+      onSpawn: (child) => {
+        child.stderr?.on('data', () => {
+          if (!released) {
+            released = true;
+            fs.unlinkSync(lock);
+          }
+        });
+      },
+    });
+    const r = await run;
+    expect(r.stderr).toBe(`warning: waiting for ${store}.lock (held by pid ${process.pid})\n`);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(store, 'utf8')).toContain('# BEGIN LLM AUTH SURFACE a api-key');
+  });
+
+  it('removes temporary files a crashed writer left behind', async () => {
+    const { dir, store } = repo();
+    writeStore(store, 'A=1\n');
+    const leftover = path.join(dir, '.env.llm-auth-99999-deadbeef.tmp');
+    fs.writeFileSync(leftover, `K=${CANARY}\n`, { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, 'other.llm-auth-1-00000000.tmp'), 'not ours');
+    expect((await runCli(['add-api-key', 'a', 'openai'], { cwd: dir })).code).toBe(0);
+    expect(listDir(dir)).toEqual(['.env', '.git', '.gitignore', 'other.llm-auth-1-00000000.tmp']);
+  });
+
+  it('SIGINT while waiting for the lock: exit 130, `error: interrupted`, store and foreign lock untouched', async () => {
+    const { dir, store, lock } = repo();
+    writeStore(store, `K=${CANARY}\n`);
+    const foreign = lockBody(process.pid);
+    fs.writeFileSync(lock, foreign, { mode: 0o600 });
+    const r = await runCli(['add-api-key', 'a', 'openai'], {
+      cwd: dir,
+      onSpawn: (child) => {
+        // The warning shows the process is inside the lock wait.
+        child.stderr?.once('data', () => child.kill('SIGINT'));
+      },
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toBe(`warning: waiting for ${store}.lock (held by pid ${process.pid})\nerror: interrupted\n`);
+    expect(fs.readFileSync(store, 'utf8')).toBe(`K=${CANARY}\n`);
+    expect(fs.readFileSync(lock, 'utf8')).toBe(foreign);
+    expect(listDir(dir)).toEqual(['.env', '.env.lock', '.git', '.gitignore']);
+  });
+
+  it('leaves mode 0600 after a write, even for a store that was 0400', async () => {
+    const { dir, store } = repo();
+    writeStore(store, 'A=1\n');
+    fs.chmodSync(store, 0o400);
+    expect((await runCli(['add-api-key', 'a', 'openai'], { cwd: dir })).code).toBe(0);
+    expect(mode(store)).toBe('600');
+  });
+});
