@@ -19,7 +19,6 @@ export const MAX_STORE_BYTES = 16 * 1024 * 1024;
 export interface StoreText {
   /** Decoded text, BOM included. */
   readonly text: string;
-  readonly identity: string;
 }
 
 const MISSING = 'missing';
@@ -52,7 +51,7 @@ export function readStoreText(p: StorePath): StoreText | undefined {
   } catch {
     throw storeError(`${p.display} is not valid UTF-8`);
   }
-  return { text, identity: identityOf(st) };
+  return { text };
 }
 
 export interface LockOptions {
@@ -338,7 +337,7 @@ function writeAtomically(p: StorePath, dir: string, base: string, text: string, 
       cleanup();
       return false;
     }
-    fs.renameSync(tmp, p.absolute);
+    renameOver(tmp, p.absolute);
     pendingCleanups.delete(cleanup);
   } catch (err) {
     cleanup();
@@ -347,6 +346,31 @@ function writeAtomically(p: StorePath, dir: string, base: string, text: string, 
   }
   fsyncDirectory(dir);
   return true;
+}
+
+const RETRIED_RENAME_CODES = new Set(['EPERM', 'EACCES', 'EBUSY']);
+
+/**
+ * Renames the temporary file over the store. On Windows a reader (an editor, a virus scanner) holding the
+ * store open makes the rename fail for a moment: retry up to 10 times, about 2 s in all (core.md §7.2 step 6).
+ */
+export function renameOver(
+  from: string,
+  to: string,
+  deps: { platform?: NodeJS.Platform; rename?: (a: string, b: string) => void; sleepMs?: (ms: number) => void } = {},
+): void {
+  const rename = deps.rename ?? fs.renameSync;
+  const sleepMs = deps.sleepMs ?? ((ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms));
+  const retries = (deps.platform ?? process.platform) === 'win32' ? 10 : 0;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rename(from, to);
+      return;
+    } catch (err) {
+      if (attempt >= retries || !RETRIED_RENAME_CODES.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      sleepMs(200);
+    }
+  }
 }
 
 function fsyncDirectory(dir: string): void {

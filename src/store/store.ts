@@ -31,8 +31,6 @@ export function resolveStorePath(envFile: string | undefined, cwd: string, home:
 export interface LoadedStore {
   readonly path: StorePath;
   readonly exists: boolean;
-  /** The decoded text without its BOM; '' for a missing store. */
-  readonly text: string;
   readonly surfaces: readonly Surface[];
   /** The effective value: the process environment when defined (even empty), else the first assignment. */
   value(key: string): string | undefined;
@@ -45,7 +43,6 @@ export function storeFromText(p: StorePath, text: string | undefined, env: Envir
   return {
     path: p,
     exists: text !== undefined,
-    text: body,
     surfaces,
     value(key: string): string | undefined {
       if (Object.prototype.hasOwnProperty.call(env, key) && env[key] !== undefined) return env[key];

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireLock, updateStore } from '../../src/store/file.js';
+import { acquireLock, renameOver, updateStore } from '../../src/store/file.js';
 import { tmpDir } from '../helpers/fs.js';
 
 describe('acquireLock', () => {
@@ -59,5 +59,39 @@ describe('updateStore', () => {
       }),
     ).rejects.toThrow('nope');
     expect(fs.readdirSync(path.join(dir, 'sub'))).toEqual([]);
+  });
+});
+
+describe('renameOver', () => {
+  const failing = (codes: string[]) => {
+    const calls: string[] = [];
+    return {
+      calls,
+      rename: (a: string, b: string) => {
+        calls.push(`${a}->${b}`);
+        const code = codes.shift();
+        if (code) throw Object.assign(new Error(`${code}: busy`), { code });
+      },
+    };
+  };
+
+  it('retries EPERM, EACCES and EBUSY on Windows, up to 10 times', () => {
+    const f = failing(['EPERM', 'EBUSY', 'EACCES']);
+    const slept: number[] = [];
+    renameOver('t', 's', { platform: 'win32', rename: f.rename, sleepMs: (ms) => slept.push(ms) });
+    expect(f.calls).toHaveLength(4);
+    expect(slept).toEqual([200, 200, 200]);
+    const always = failing(Array(20).fill('EPERM') as string[]);
+    expect(() => renameOver('t', 's', { platform: 'win32', rename: always.rename, sleepMs: () => undefined })).toThrow('EPERM');
+    expect(always.calls).toHaveLength(11);
+  });
+
+  it('does not retry elsewhere, nor other errors', () => {
+    const posix = failing(['EPERM']);
+    expect(() => renameOver('t', 's', { platform: 'linux', rename: posix.rename })).toThrow('EPERM');
+    expect(posix.calls).toHaveLength(1);
+    const other = failing(['ENOSPC']);
+    expect(() => renameOver('t', 's', { platform: 'win32', rename: other.rename })).toThrow('ENOSPC');
+    expect(other.calls).toHaveLength(1);
   });
 });
