@@ -6,6 +6,7 @@ import { driverFor } from '../surfaces/index.js';
 import type { DriverContext } from '../surfaces/types.js';
 import type { Output } from './output.js';
 import type { VcsRunner } from '../safety/runner.js';
+import type { Fetch } from '../lib/http.js';
 
 export interface CommandContext {
   readonly cwd: string;
@@ -15,6 +16,7 @@ export interface CommandContext {
   readonly output: Output;
   readonly envFile: string | undefined;
   readonly runner?: VcsRunner;
+  readonly fetch?: Fetch;
 }
 
 export function storePath(ctx: CommandContext): StorePath {
@@ -34,5 +36,5 @@ export function openStoreForCommand(ctx: CommandContext, p: StorePath): LoadedSt
 }
 
 export function driverContext(ctx: CommandContext, store: LoadedStore): DriverContext {
-  return { store, now: ctx.now };
+  return { store, now: ctx.now, fetch: ctx.fetch };
 }

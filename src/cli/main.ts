@@ -1,17 +1,18 @@
 // The command line: parse argv with commander, run one command, catch once, map errors to exit codes.
 import { Command, CommanderError, Option } from 'commander';
 import { homedir } from 'node:os';
-import pkg from '../../package.json' with { type: 'json' };
 import { LlmAuthError } from '../lib/errors.js';
 import { runPendingCleanups } from '../store/file.js';
+import { VERSION } from '../version.js';
 import type { Environment } from '../store/store.js';
 import type { VcsRunner } from '../safety/runner.js';
+import type { Fetch } from '../lib/http.js';
 import { addApiKeyCommand, type AddApiKeyOptions } from './commands/add-api-key.js';
 import { statusCommand } from './commands/status.js';
+import { testCommand, type TestCommandOptions } from './commands/test.js';
 import type { CommandContext } from './context.js';
 import { Output, type Streams } from './output.js';
 
-export const VERSION: string = pkg.version;
 
 export interface MainDependencies extends Partial<Streams> {
   cwd?: string;
@@ -19,12 +20,15 @@ export interface MainDependencies extends Partial<Streams> {
   home?: string;
   now?: () => number;
   runner?: VcsRunner;
+  fetch?: Fetch;
 }
 
 const HELP_AFTER = `
 Examples:
   llm-auth status                                   presence and expiry of every surface, as JSON
   llm-auth status research                          one surface
+  llm-auth test                                     one pass/fail line per surface
+  llm-auth test research --model gpt-4.1-mini       every subtest of one surface
   llm-auth add-api-key research openai --model gpt-4.1-mini
   llm-auth add-api-key evals openrouter --env OPENROUTER_API_KEY --api-base https://openrouter.ai/api/v1
   llm-auth --env-file ~/src/app/.env status         a store other than ./.env
@@ -65,6 +69,17 @@ function buildProgram(capture: { out: string; err: string }, select: (inv: Invoc
     .description('show each surface as JSON: presence, expiry; no secret, no network')
     .argument('[surface]', 'only surfaces with this name')
     .action((surface: string | undefined) => select((ctx) => statusCommand(ctx, surface)));
+
+  program
+    .command('test')
+    .description('check surfaces live: api keys against their API, ChatGPT token state')
+    .argument('[surface]', 'only surfaces with this name (one line per subtest)')
+    .option('--model <model>', 'model for the surface named (not for aggregate runs)')
+    .option('--surface-model <SURFACE=MODEL>', 'model for one surface; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--timeout <seconds>', 'per-request timeout in seconds (default 60)')
+    .option('--verbose', 'trace the live ChatGPT check on stderr')
+    .option('--show-raw-error', 'show the raw (redacted) body of a failed live ChatGPT check')
+    .action((surface: string | undefined, options: TestCommandOptions) => select((ctx) => testCommand(ctx, surface, options)));
 
   program
     .command('add-api-key')
@@ -123,6 +138,7 @@ export async function main(argv: readonly string[], deps: MainDependencies = {})
     output,
     envFile,
     runner: deps.runner,
+    fetch: deps.fetch,
   };
   try {
     const code = await invocation(ctx);

@@ -40,6 +40,11 @@ export class Output {
     this.streams.stderr.write(`hint: ${this.redact(message)}\n`);
   }
 
+  /** A diagnostic line for `--verbose`, on stderr as it happens. */
+  trace(line: string): void {
+    this.streams.stderr.write(`${this.redact(line)}\n`);
+  }
+
   error(message: string): void {
     this.streams.stderr.write(`error: ${this.redact(message)}\n`);
   }

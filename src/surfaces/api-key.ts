@@ -1,19 +1,140 @@
-// The api-key driver: a key in the surface's primary variable.
-import { pyTrim } from '../lib/text.js';
-import type { SurfaceDriver } from './types.js';
+// The api-key driver: a key in the surface's primary variable, checked live against an OpenAI-compatible API
+// (core.md §11.4, §11.5).
+import { httpRequest, isObject, parseJson, type HttpResult } from '../lib/http.js';
+import { clean, redact } from '../lib/redact.js';
+import { pyJsonString, pyTrim, repr } from '../lib/text.js';
+import type { Surface } from '../store/envelope.js';
+import { VERSION } from '../version.js';
+import { fail, pass, type DriverContext, type SubtestResult, type SurfaceDriver, type TestOptions } from './types.js';
+
+export const DEFAULT_API_BASE = 'https://api.openai.com/v1';
+
+function keyOf(surface: Surface, ctx: DriverContext): string | undefined {
+  if (surface.primaryEnv === undefined) return undefined;
+  const key = pyTrim(ctx.store.value(surface.primaryEnv) ?? '');
+  return key === '' ? undefined : key;
+}
+
+/** Percent-encodes UTF-8, leaving only A-Z a-z 0-9 _ . - ~ (`a/b` -> `a%2Fb`). */
+export function encodeModel(model: string): string {
+  return encodeURIComponent(model).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** `api_base` minus one trailing `/`, or undefined when it is not a usable http(s) URL. */
+export function apiBaseOf(surface: Surface): { base: string; usable: boolean } {
+  const raw = surface.metadata.api_base ?? DEFAULT_API_BASE;
+  const base = raw.endsWith('/') ? raw.slice(0, -1) : raw;
+  let usable = false;
+  try {
+    const url = new URL(base);
+    usable = (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '';
+  } catch {
+    usable = false;
+  }
+  return { base, usable };
+}
+
+/** The exact body of core.md §11.4: Python's json.dumps spacing and key order. */
+export function responsesBody(model: string): string {
+  return `{"model": ${pyJsonString(model)}, "input": "Respond with exactly: 1", "max_output_tokens": 128, "store": false}`;
+}
+
+/** `output_text` when a string, else every string `text` in `output[].content[]`, trimmed. */
+export function responseText(body: unknown): string {
+  if (!isObject(body)) return '';
+  if (typeof body.output_text === 'string') return pyTrim(body.output_text);
+  let text = '';
+  if (Array.isArray(body.output)) {
+    for (const item of body.output) {
+      if (!isObject(item) || !Array.isArray(item.content)) continue;
+      for (const part of item.content) if (isObject(part) && typeof part.text === 'string') text += part.text;
+    }
+  }
+  return pyTrim(text);
+}
+
+type Checked = { ok: true; body: unknown } | { ok: false; detail: string };
+
+/** A 2xx JSON body, or the detail of core.md §11.5, redacted with the key. */
+function checkJson(result: HttpResult, key: string): Checked {
+  if (!result.ok) return { ok: false, detail: redact(result.reason, [key]) };
+  if (result.status < 200 || result.status > 299) {
+    return { ok: false, detail: `HTTP ${result.status}: ${clean(result.text, [key])}` };
+  }
+  const parsed = parseJson(result.text);
+  return parsed.ok ? { ok: true, body: parsed.value } : { ok: false, detail: 'invalid JSON in response' };
+}
+
+async function liveSubtests(surface: Surface, ctx: DriverContext, options: TestOptions, key: string): Promise<SubtestResult[]> {
+  const model = options.model;
+  const { base, usable } = apiBaseOf(surface);
+  const names = ['openai-api-key-auth', ...(model ? ['openai-model-access', 'openai-response'] : [])];
+  if (!usable) return names.map((n) => fail(n, redact(`invalid api_base URL ${repr(base)}`, [key])));
+  const headers = { Authorization: `Bearer ${key}`, Accept: 'application/json', 'User-Agent': `llm-auth/${VERSION}` };
+  const send = (method: 'GET' | 'POST', path: string, body?: string) =>
+    httpRequest({
+      method,
+      url: `${base}${path}`,
+      headers: body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' },
+      body,
+      timeoutMs: options.timeoutMs,
+      timeoutLabel: options.timeoutLabel,
+      fetch: ctx.fetch,
+    });
+
+  const results: SubtestResult[] = [];
+  const auth = checkJson(await send('GET', '/models'), key);
+  results.push(auth.ok ? pass('openai-api-key-auth') : fail('openai-api-key-auth', auth.detail));
+  if (!model) return results;
+
+  const access = checkJson(await send('GET', `/models/${encodeModel(model)}`), key);
+  if (!access.ok) results.push(fail('openai-model-access', access.detail));
+  else {
+    const id = isObject(access.body) ? access.body.id : undefined;
+    results.push(
+      id === model
+        ? pass('openai-model-access', `model=${model}`)
+        : fail('openai-model-access', redact(`expected model ${repr(model)}, got ${repr(id)}`, [key])),
+    );
+  }
+
+  const response = checkJson(await send('POST', '/responses', responsesBody(model)), key);
+  if (!response.ok) results.push(fail('openai-response', response.detail));
+  else {
+    const text = responseText(response.body);
+    results.push(
+      text === '1' ? pass('openai-response', `model=${model}`) : fail('openai-response', redact(`expected \`1\`, got ${repr(text)}`, [key])),
+    );
+  }
+  return results;
+}
 
 export const apiKeyDriver: SurfaceDriver = {
-  status(surface, { store }) {
-    const key = surface.primaryEnv === undefined ? undefined : store.value(surface.primaryEnv);
+  status(surface, ctx) {
     return {
-      api_key: key !== undefined && pyTrim(key) !== '',
+      api_key: keyOf(surface, ctx) !== undefined,
       auth: surface.auth,
       env: surface.primaryEnv ?? null,
       provider: surface.metadata.provider ?? null,
     };
   },
-  secrets(surface, { store }) {
-    const key = surface.primaryEnv === undefined ? undefined : store.value(surface.primaryEnv);
-    return key === undefined || pyTrim(key) === '' ? [] : [pyTrim(key)];
+  secrets(surface, ctx) {
+    const key = keyOf(surface, ctx);
+    return key === undefined ? [] : [key];
+  },
+  async test(surface, ctx, options) {
+    const live = surface.metadata.provider === 'openai';
+    const key = keyOf(surface, ctx);
+    let missing: string | undefined;
+    if (surface.primaryEnv === undefined) missing = 'metadata is missing env=<ENV_VAR>';
+    else if (key === undefined) missing = `${surface.primaryEnv} is missing`;
+    const results = [missing === undefined ? pass('api-key') : fail('api-key', missing)];
+    if (!live) return results;
+    if (missing !== undefined || key === undefined) {
+      // Nothing is sent without a key: the live subtests fail with the same message.
+      const names = ['openai-api-key-auth', ...(options.model ? ['openai-model-access', 'openai-response'] : [])];
+      return [...results, ...names.map((n) => fail(n, missing!))];
+    }
+    return [...results, ...(await liveSubtests(surface, ctx, options, key))];
   },
 };

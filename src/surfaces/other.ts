@@ -1,6 +1,6 @@
 // Any auth mode without a driver of its own: presence only.
 import { pyTrim } from '../lib/text.js';
-import type { SurfaceDriver } from './types.js';
+import { fail, type SurfaceDriver } from './types.js';
 
 export const otherDriver: SurfaceDriver = {
   status(surface, { store }) {
@@ -12,5 +12,8 @@ export const otherDriver: SurfaceDriver = {
   },
   secrets() {
     return [];
+  },
+  async test(surface) {
+    return [fail(surface.auth, 'no test handler for this auth mode')];
   },
 };

@@ -1,8 +1,13 @@
-// The subscription-oauth driver for ChatGPT surfaces (chatgpt-oauth.md). This file holds what needs no
-// network; the device flow, refresh and backend check plug in beside it.
+// The subscription-oauth driver for ChatGPT surfaces (chatgpt-oauth.md).
 import { human, pyTrim } from '../../lib/text.js';
-import type { SurfaceDriver } from '../types.js';
-import { EXPIRY_SKEW_SECONDS, expiresAt, hasField, parseRecord, recordSecrets } from './record.js';
+import { metadataFlag } from '../../store/envelope.js';
+import { fail, pass, type SurfaceDriver } from '../types.js';
+import { EXPIRY_SKEW_SECONDS, expiresAt, hasField, parseRecord, recordSecrets, type AuthRecord } from './record.js';
+
+const nonEmpty = (record: AuthRecord, key: string): boolean => {
+  const v = record[key];
+  return v !== undefined && v !== null && v !== '';
+};
 
 export const chatgptDriver: SurfaceDriver = {
   status(surface, { store, now }) {
@@ -30,5 +35,25 @@ export const chatgptDriver: SurfaceDriver = {
       return [];
     }
   },
+  async test(surface, { store, now }) {
+    const raw = store.value('CHATGPT_AUTH_JSON');
+    const record = parseRecord(raw);
+    const results = [
+      pyTrim(raw ?? '') === ''
+        ? fail('subscription-oauth.env-auth-json', 'CHATGPT_AUTH_JSON is missing')
+        : pass('subscription-oauth.env-auth-json'),
+    ];
+    const access = nonEmpty(record, 'access_token');
+    const refresh = nonEmpty(record, 'refresh_token');
+    const exp = expiresAt(record);
+    const expired = exp !== undefined && Math.floor(now() / 1000) >= exp - EXPIRY_SKEW_SECONDS;
+    if (!access && !refresh) results.push(fail('subscription-oauth.oauth-state', 'missing access_token and refresh_token'));
+    else if (expired && !refresh) results.push(fail('subscription-oauth.oauth-state', 'access_token is expired and refresh_token is missing'));
+    else results.push(pass('subscription-oauth.oauth-state'));
+    if (metadataFlag(surface, 'live_backend')) {
+      // The live backend check is not part of this build: it must not pass unearned.
+      results.push(fail('subscription-oauth.completion', 'live backend check is not available in this version'));
+    }
+    return results;
+  },
 };
-

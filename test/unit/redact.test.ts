@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { clean, HTML_CHALLENGE, rawError, redact } from '../../src/lib/redact.js';
+
+describe('redact (core.md §13)', () => {
+  it('matches the examples', () => {
+    expect(redact('abc sk-1234567890abcdef tail sk-12345 ... 90abcdef', ['sk-1234567890abcdef'])).toBe(
+      'abc [redacted] tail [redacted-prefix] ... 90[redacted-suffix]',
+    );
+    expect(redact('short secretx here', ['secretx'])).toBe('short [redacted] here');
+  });
+  it('replaces whole values of every secret before any prefix, so JWTs sharing a prefix stay hidden', () => {
+    const a = 'eyJhbGciOiJSUzI1NiJ9.AAAA.sigA';
+    const b = 'eyJhbGciOiJSUzI1NiJ9.BBBBBBBB.sigB';
+    expect(redact(`${a} ${b}`, [a, b])).toBe('[redacted] [redacted]');
+  });
+  it('counts 12 characters in code points and skips empty secrets', () => {
+    expect(redact('😀😀😀😀😀😀😀😀😀😀😀😀😀 😀😀😀😀😀😀😀😀', ['😀😀😀😀😀😀😀😀😀😀😀😀😀x'])).toBe(
+      '[redacted-prefix]😀😀😀😀😀 [redacted-prefix]',
+    );
+    expect(redact('abc', ['', 'zz'])).toBe('abc');
+  });
+});
+
+describe('clean', () => {
+  it('matches the example: colour codes and LiteLLM noise dropped, lines joined', () => {
+    const text = '\x1b[31mError\x1b[0m\nProvider List: x\n  line two  \nGive Feedback / Get Help: y\nLiteLLM.Info: z';
+    expect(clean(text, [])).toBe('Error line two');
+  });
+  it('turns HTML and Cloudflare pages into one fixed message', () => {
+    expect(clean('<!DOCTYPE html><HTML><body>Just a moment...</body></HTML>', [])).toBe(HTML_CHALLENGE);
+    expect(clean('window._cf_chl_opt={}', [])).toBe(HTML_CHALLENGE);
+  });
+  it('caps at 500 code points, and keeps the text when only noise lines remain', () => {
+    expect(Array.from(clean('é'.repeat(600), []))).toHaveLength(500);
+    expect(clean('  Provider List: only  ', [])).toBe('Provider List: only');
+  });
+  it('redacts before cleaning', () => {
+    expect(clean('{"error":"bad key sk-1234567890abcdef"}', ['sk-1234567890abcdef'])).toBe('{"error":"bad key [redacted]"}');
+  });
+});
+
+describe('rawError', () => {
+  it('keeps everything, redacted, from <html on', () => {
+    expect(rawError('HTTP junk <HTML>secret-token-1234567</HTML>', ['secret-token-1234567'])).toBe('<HTML>[redacted]</HTML>');
+    expect(rawError('a\nb', [])).toBe('a\nb');
+  });
+});
