@@ -59,7 +59,12 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   return {
     path: p.display,
     surfaces: () => store.surfaces.map(info),
-    status: (name) => statusDocument(store, { store, now: Date.now }, name),
+    status: (name) =>
+      statusDocument(
+        store,
+        { store, path: p, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), warn: options.onWarning ?? (() => undefined) },
+        name,
+      ),
     async reload() {
       store = await load();
     },

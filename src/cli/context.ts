@@ -13,7 +13,10 @@ export interface CommandContext {
   readonly env: Environment;
   readonly home: string;
   readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
   readonly output: Output;
+  /** The stream the output layer writes diagnostics to (the spinner checks whether it is a TTY). */
+  readonly stderr: NodeJS.WritableStream;
   readonly envFile: string | undefined;
   readonly runner?: VcsRunner;
   readonly fetch?: Fetch;
@@ -36,5 +39,19 @@ export function openStoreForCommand(ctx: CommandContext, p: StorePath): LoadedSt
 }
 
 export function driverContext(ctx: CommandContext, store: LoadedStore): DriverContext {
-  return { store, now: ctx.now, fetch: ctx.fetch };
+  return {
+    store,
+    path: store.path,
+    now: ctx.now,
+    sleep: ctx.sleep,
+    warn: (m) => ctx.output.warn(m),
+    fetch: ctx.fetch,
+  };
+}
+
+/** `warning: CHATGPT_AUTH_JSON from the environment shadows {path}` when the two differ (chatgpt-oauth.md §2.4). */
+export function warnIfShadowed(ctx: CommandContext, store: LoadedStore): void {
+  if (store.fromEnvironment('CHATGPT_AUTH_JSON') && store.value('CHATGPT_AUTH_JSON') !== store.fileValue('CHATGPT_AUTH_JSON')) {
+    ctx.output.warn(`CHATGPT_AUTH_JSON from the environment shadows ${store.path.display}`);
+  }
 }

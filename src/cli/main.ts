@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { homedir } from 'node:os';
 import { LlmAuthError } from '../lib/errors.js';
-import { runPendingCleanups } from '../store/file.js';
+import { runInterruptCleanups } from '../lib/interrupt.js';
 import { VERSION } from '../version.js';
 import type { Environment } from '../store/store.js';
 import type { VcsRunner } from '../safety/runner.js';
@@ -10,6 +10,8 @@ import type { Fetch } from '../lib/http.js';
 import { addApiKeyCommand, type AddApiKeyOptions } from './commands/add-api-key.js';
 import { statusCommand } from './commands/status.js';
 import { testCommand, type TestCommandOptions } from './commands/test.js';
+import { loginCommand, type LoginOptions } from './commands/login.js';
+import { renewCommand } from './commands/renew.js';
 import type { CommandContext } from './context.js';
 import { Output, type Streams } from './output.js';
 
@@ -29,13 +31,15 @@ Examples:
   llm-auth status research                          one surface
   llm-auth test                                     one pass/fail line per surface
   llm-auth test research --model gpt-4.1-mini       every subtest of one surface
+  llm-auth login                                    sign in to ChatGPT (device code)
+  llm-auth renew                                    refresh every surface with renew=true
   llm-auth add-api-key research openai --model gpt-4.1-mini
   llm-auth add-api-key evals openrouter --env OPENROUTER_API_KEY --api-base https://openrouter.ai/api/v1
   llm-auth --env-file ~/src/app/.env status         a store other than ./.env
 
 Exit codes:
   0    success
-  1    failure: malformed or unsafe store, validation or write error
+  1    failure: malformed or unsafe store, validation or write error, failed subtest or renewal, login failure
   2    usage error or unknown surface
   130  interrupted
 
@@ -80,6 +84,22 @@ function buildProgram(capture: { out: string; err: string }, select: (inv: Invoc
     .option('--verbose', 'trace the live ChatGPT check on stderr')
     .option('--show-raw-error', 'show the raw (redacted) body of a failed live ChatGPT check')
     .action((surface: string | undefined, options: TestCommandOptions) => select((ctx) => testCommand(ctx, surface, options)));
+
+  program
+    .command('login')
+    .description('sign in: ChatGPT subscription through the device-code flow (refreshes first when it can)')
+    .argument('[surface]', 'the surface (default: the only login-capable one, else chatgpt)')
+    .option('--timeout <seconds>', 'give up waiting for the sign-in after this many seconds (default 180)')
+    .option('--no-browser', 'do not open the verification page')
+    .option('--with-token', 'read a portal session token from stdin (gateway-key surfaces)')
+    .action((surface: string | undefined, options: LoginOptions) => select((ctx) => loginCommand(ctx, surface, options)));
+
+  program
+    .command('renew')
+    .description('refresh renewable surfaces (ChatGPT tokens rotate; safe to run from cron)')
+    .argument('[surface]', 'only surfaces with this name (default: every surface with renew=true)')
+    .option('--force', 'refresh even when another process refreshed within the last minute')
+    .action((surface: string | undefined, options: { force?: boolean }) => select((ctx) => renewCommand(ctx, surface, options)));
 
   program
     .command('add-api-key')
@@ -135,7 +155,9 @@ export async function main(argv: readonly string[], deps: MainDependencies = {})
     env: deps.env ?? process.env,
     home: deps.home ?? homedir(),
     now: deps.now ?? Date.now,
+    sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     output,
+    stderr: streams.stderr,
     envFile,
     runner: deps.runner,
     fetch: deps.fetch,
@@ -148,6 +170,7 @@ export async function main(argv: readonly string[], deps: MainDependencies = {})
     output.discard();
     if (err instanceof LlmAuthError) {
       output.error(err.message);
+      if (err.hint) output.hint(err.hint);
       return err.exitCode;
     }
     // Never a stack trace: an unexpected error is reported by its code or name only.
@@ -160,7 +183,7 @@ export async function main(argv: readonly string[], deps: MainDependencies = {})
 /** Entry point of bin/llm-auth. Sets process.exitCode so that piped output drains. */
 export async function run(): Promise<void> {
   process.on('SIGINT', () => {
-    runPendingCleanups();
+    runInterruptCleanups();
     process.stderr.write('error: interrupted\n');
     process.exit(130);
   });

@@ -40,6 +40,11 @@ export class Output {
     this.streams.stderr.write(`hint: ${this.redact(message)}\n`);
   }
 
+  /** A line for stdout that must be seen now (the device code while we poll). */
+  immediate(line: string): void {
+    this.streams.stdout.write(`${this.redact(line)}\n`);
+  }
+
   /** A diagnostic line for `--verbose`, on stderr as it happens. */
   trace(line: string): void {
     this.streams.stderr.write(`${this.redact(line)}\n`);

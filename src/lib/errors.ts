@@ -5,11 +5,14 @@ export type ErrorKind = 'usage' | 'store' | 'login-required' | 'transient' | 'fa
 export class LlmAuthError extends Error {
   readonly exitCode: number;
   readonly kind: ErrorKind;
+  /** Advice printed after the error line as `hint: ...`. */
+  readonly hint: string | undefined;
 
-  constructor(message: string, options: { exitCode?: number; kind?: ErrorKind } = {}) {
+  constructor(message: string, options: { exitCode?: number; kind?: ErrorKind; hint?: string } = {}) {
     super(message);
     this.name = 'LlmAuthError';
     this.kind = options.kind ?? 'failed';
+    this.hint = options.hint;
     this.exitCode = options.exitCode ?? (this.kind === 'usage' ? 2 : this.kind === 'interrupted' ? 130 : 1);
   }
 }

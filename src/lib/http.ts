@@ -39,8 +39,15 @@ export function networkReason(err: unknown, url: string): string {
     const inner = (cause as { errors?: unknown[] } | null)?.errors;
     if (Array.isArray(inner)) code = inner.map(pick).find((c) => c !== undefined);
   }
-  return `${code ?? 'ENETWORK'}: ${host}`;
+  return `${UNDICI_CODES[code ?? ''] ?? code ?? 'ENETWORK'}: ${host}`;
 }
+
+// fetch (undici) reports some socket failures with codes of its own; show the Node code people know.
+const UNDICI_CODES: Record<string, string> = {
+  UND_ERR_SOCKET: 'ECONNRESET',
+  UND_ERR_CONNECT_TIMEOUT: 'ETIMEDOUT',
+  UND_ERR_CLOSED: 'ECONNRESET',
+};
 
 // Codes meaning the connection was never made, so the server cannot have seen the request.
 const NOT_SENT = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);

@@ -6,6 +6,7 @@ import * as fsp from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { LlmAuthError, storeError, systemErrorReason } from '../lib/errors.js';
+import { onInterrupt } from '../lib/interrupt.js';
 
 /** The store path: `absolute` for file operations, `display` for messages (core.md §1.3). */
 export interface StorePath {
@@ -67,21 +68,6 @@ interface LockInfo {
   readonly pid: string;
   readonly stale: boolean;
   readonly raw: string;
-}
-
-// Cleanups that must run if the process is interrupted (SIGINT) in the middle of a write.
-const pendingCleanups = new Set<() => void>();
-
-/** Runs synchronously from a signal handler: removes our temporary files and releases our locks. */
-export function runPendingCleanups(): void {
-  for (const cleanup of [...pendingCleanups]) {
-    try {
-      cleanup();
-    } catch {
-      // best effort: the next writer removes leftovers too
-    }
-  }
-  pendingCleanups.clear();
 }
 
 const HOST = hostname();
@@ -211,11 +197,11 @@ export async function acquireLock(p: StorePath, options: LockOptions = {}): Prom
     fs.utimes(lockPath, t, t, () => undefined);
   }, 10_000);
   heartbeat.unref();
-  pendingCleanups.add(releaseSync);
+  const unregister = onInterrupt(releaseSync);
   return {
     async release() {
       clearInterval(heartbeat);
-      pendingCleanups.delete(releaseSync);
+      unregister();
       releaseSync();
     },
   };
@@ -254,16 +240,19 @@ export interface UpdateOptions extends LockOptions {
   warn?: (message: string) => void;
 }
 
-/**
- * Read-modify-write under the store lock (core.md §7.2). `compute` gets the text re-read inside the lock
- * (undefined when the store does not exist) and returns the new text, or undefined to write nothing.
- * Any failure leaves the store untouched and no temporary file behind.
- */
-export async function updateStore<T>(
-  p: StorePath,
-  compute: (current: StoreText | undefined) => { text: string | undefined; result: T },
-  options: UpdateOptions = {},
-): Promise<T> {
+/** What a holder of the store lock may do: read the file, and replace it atomically. */
+export interface LockedStore {
+  read(): StoreText | undefined;
+  /**
+   * Re-reads the store, computes the new text from it and renames it into place (core.md §7.2 steps 2-7);
+   * redone up to three times when a writer that ignores the lock changes the file meanwhile.
+   * `compute` may return undefined to write nothing.
+   */
+  write(compute: (current: StoreText | undefined) => string | undefined): void;
+}
+
+/** Runs `fn` holding the store lock (core.md §7.1); the lock is released however `fn` ends. */
+export async function withStoreLock<T>(p: StorePath, fn: (store: LockedStore) => Promise<T> | T, options: UpdateOptions = {}): Promise<T> {
   const dir = path.dirname(p.absolute);
   const base = path.basename(p.absolute);
   checkWritable(p);
@@ -275,19 +264,51 @@ export async function updateStore<T>(
   const lock = await acquireLock(p, options);
   try {
     removeLeftoverTemps(dir, base);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      checkWritable(p);
-      // Identity first: a change between here and the rename is caught, whatever it touched.
-      const before = currentIdentity(p);
-      const current = readStoreText(p);
-      const { text, result } = compute(current);
-      if (text === undefined) return result;
-      if (writeAtomically(p, dir, base, text, before, options)) return result;
-    }
-    throw storeError(`${p.display} changed during the update; try again`);
+    return await fn({
+      read: () => {
+        checkWritable(p);
+        return readStoreText(p);
+      },
+      write: (compute) => {
+        for (let attempt = 0; attempt < 3; attempt++) {
+          checkWritable(p);
+          // Identity first: a change between here and the rename is caught, whatever it touched.
+          const before = currentIdentity(p);
+          const text = compute(readStoreText(p));
+          if (text === undefined) return;
+          if (writeAtomically(p, dir, base, text, before, options)) return;
+        }
+        throw storeError(`${p.display} changed during the update; try again`);
+      },
+    });
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Read-modify-write under the store lock (core.md §7.2). `compute` gets the text re-read inside the lock
+ * (undefined when the store does not exist) and returns the new text, or undefined to write nothing.
+ * Any failure leaves the store untouched and no temporary file behind.
+ */
+export async function updateStore<T>(
+  p: StorePath,
+  compute: (current: StoreText | undefined) => { text: string | undefined; result: T },
+  options: UpdateOptions = {},
+): Promise<T> {
+  return withStoreLock(
+    p,
+    (locked) => {
+      let result: T | undefined;
+      locked.write((current) => {
+        const out = compute(current);
+        result = out.result;
+        return out.text;
+      });
+      return result as T;
+    },
+    options,
+  );
 }
 
 function removeLeftoverTemps(dir: string, base: string): void {
@@ -319,7 +340,7 @@ function writeAtomically(p: StorePath, dir: string, base: string, text: string, 
       // already renamed or never created
     }
   };
-  pendingCleanups.add(cleanup);
+  const unregister = onInterrupt(cleanup);
   try {
     const fd = fs.openSync(tmp, 'wx', 0o600);
     try {
@@ -335,13 +356,14 @@ function writeAtomically(p: StorePath, dir: string, base: string, text: string, 
     }
     if (currentIdentity(p) !== before) {
       cleanup();
+      unregister();
       return false;
     }
     renameOver(tmp, p.absolute);
-    pendingCleanups.delete(cleanup);
+    unregister();
   } catch (err) {
     cleanup();
-    pendingCleanups.delete(cleanup);
+    unregister();
     throw writeFailed(p, err);
   }
   fsyncDirectory(dir);

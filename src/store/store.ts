@@ -34,19 +34,33 @@ export interface LoadedStore {
   readonly surfaces: readonly Surface[];
   /** The effective value: the process environment when defined (even empty), else the first assignment. */
   value(key: string): string | undefined;
+  /** The first assignment in the file, ignoring the environment. */
+  fileValue(key: string): string | undefined;
+  /** Whether the process environment defines the variable. */
+  fromEnvironment(key: string): boolean;
+  /** After llm-auth writes a value, the process keeps using it (as the Python tool updates os.environ). */
+  setValue(key: string, value: string): void;
 }
 
 export function storeFromText(p: StorePath, text: string | undefined, env: Environment): LoadedStore {
   const body = text === undefined ? '' : text.startsWith('\ufeff') ? text.slice(1) : text;
   const surfaces = parseEnvelopes(body, p.display);
   const fileValues = parseAssignments(body);
+  const written = new Map<string, string>();
+  const inEnv = (key: string): boolean => Object.prototype.hasOwnProperty.call(env, key) && env[key] !== undefined;
   return {
     path: p,
     exists: text !== undefined,
     surfaces,
     value(key: string): string | undefined {
-      if (Object.prototype.hasOwnProperty.call(env, key) && env[key] !== undefined) return env[key];
+      if (written.has(key)) return written.get(key);
+      if (inEnv(key)) return env[key];
       return fileValues.get(key);
+    },
+    fileValue: (key) => fileValues.get(key),
+    fromEnvironment: inEnv,
+    setValue(key, value) {
+      written.set(key, value);
     },
   };
 }

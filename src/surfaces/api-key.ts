@@ -5,7 +5,7 @@ import { clean, redact } from '../lib/redact.js';
 import { pyJsonString, pyTrim, repr } from '../lib/text.js';
 import type { Surface } from '../store/envelope.js';
 import { VERSION } from '../version.js';
-import { fail, pass, type DriverContext, type SubtestResult, type SurfaceDriver, type TestOptions } from './types.js';
+import { fail, NO_RENEW_HANDLER, pass, type DriverContext, type SubtestResult, type SurfaceDriver, type TestOptions } from './types.js';
 
 export const DEFAULT_API_BASE = 'https://api.openai.com/v1';
 
@@ -136,5 +136,9 @@ export const apiKeyDriver: SurfaceDriver = {
       return [...results, ...names.map((n) => fail(n, missing!))];
     }
     return [...results, ...(await liveSubtests(surface, ctx, options, key))];
+  },
+  // API keys are rotated by editing their variable.
+  async renew() {
+    return NO_RENEW_HANDLER;
   },
 };

@@ -1,6 +1,6 @@
 // Any auth mode without a driver of its own: presence only.
 import { pyTrim } from '../lib/text.js';
-import { fail, type SurfaceDriver } from './types.js';
+import { fail, NO_RENEW_HANDLER, type SurfaceDriver } from './types.js';
 
 export const otherDriver: SurfaceDriver = {
   status(surface, { store }) {
@@ -15,5 +15,8 @@ export const otherDriver: SurfaceDriver = {
   },
   async test(surface) {
     return [fail(surface.auth, 'no test handler for this auth mode')];
+  },
+  async renew() {
+    return NO_RENEW_HANDLER;
   },
 };

@@ -3,12 +3,22 @@ import type { Fetch } from '../lib/http.js';
 import type { JsonValue } from '../lib/text.js';
 import type { Surface } from '../store/envelope.js';
 import type { LoadedStore } from '../store/store.js';
+import type { StorePath } from '../store/file.js';
 
 export interface DriverContext {
   readonly store: LoadedStore;
+  readonly path: StorePath;
   /** Milliseconds since the epoch. */
   now(): number;
+  sleep(ms: number): Promise<void>;
+  /** Prints `warning: ...` (e.g. while waiting for the store lock). */
+  warn(message: string): void;
   readonly fetch?: Fetch;
+}
+
+export interface RenewResult {
+  readonly pass: boolean;
+  readonly detail: string;
 }
 
 export interface SubtestResult {
@@ -37,7 +47,11 @@ export interface SurfaceDriver {
   secrets(surface: Surface, ctx: DriverContext): string[];
   /** The subtests of `llm-auth test` (core.md §11), in order; every one runs, even after a failure. */
   test(surface: Surface, ctx: DriverContext, options: TestOptions): Promise<SubtestResult[]>;
+  /** `renew` (core.md §12.2): one result per surface. */
+  renew(surface: Surface, ctx: DriverContext, options: { force: boolean }): Promise<RenewResult>;
 }
+
+export const NO_RENEW_HANDLER: RenewResult = { pass: false, detail: 'no renew handler for this auth mode' };
 
 export const pass = (name: string, detail = ''): SubtestResult => ({ name, pass: true, detail });
 export const fail = (name: string, detail: string): SubtestResult => ({ name, pass: false, detail });

@@ -10,6 +10,8 @@ export interface RecordedRequest {
   rawBody: string;
   /** The body parsed as JSON, or as a form, when it is one. */
   body: unknown;
+  /** Monotonic arrival time in ms. */
+  at: number;
 }
 
 export interface Reply {
@@ -22,6 +24,8 @@ export interface Reply {
   hang?: boolean;
   /** Writes the body in these pieces, with a pause between them. */
   chunks?: string[];
+  /** Drops the connection without answering (a reset). */
+  destroy?: boolean;
 }
 
 export type Handler = (req: RecordedRequest) => Reply | Promise<Reply>;
@@ -79,7 +83,7 @@ export class FakeServer {
     } else if (type.includes('application/x-www-form-urlencoded')) {
       body = Object.fromEntries(new URLSearchParams(rawBody));
     }
-    const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers, rawBody, body };
+    const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers, rawBody, body, at: performance.now() };
     this.requests.push(recorded);
     const key = `${recorded.method} ${recorded.path.split('?')[0]}`;
     const queued = this.scripts.get(key)?.shift();
@@ -90,6 +94,10 @@ export class FakeServer {
       reply = route ? await route.handler(recorded) : { status: 404, body: '{"error":"no such route"}', headers: { 'content-type': 'application/json' } };
     }
     if (reply.hang) return;
+    if (reply.destroy) {
+      req.socket.destroy();
+      return;
+    }
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     res.writeHead(reply.status, reply.headers ?? {});
     if (reply.chunks) {

@@ -2,6 +2,8 @@
 import { human, pyTrim } from '../../lib/text.js';
 import { metadataFlag } from '../../store/envelope.js';
 import { fail, pass, type SurfaceDriver } from '../types.js';
+import { completionSubtest } from './backend.js';
+import { refreshRecord } from './refresh.js';
 import { EXPIRY_SKEW_SECONDS, expiresAt, hasField, parseRecord, recordSecrets, type AuthRecord } from './record.js';
 
 const nonEmpty = (record: AuthRecord, key: string): boolean => {
@@ -35,7 +37,8 @@ export const chatgptDriver: SurfaceDriver = {
       return [];
     }
   },
-  async test(surface, { store, now }) {
+  async test(surface, ctx, options) {
+    const { store, now } = ctx;
     const raw = store.value('CHATGPT_AUTH_JSON');
     const record = parseRecord(raw);
     const results = [
@@ -50,10 +53,12 @@ export const chatgptDriver: SurfaceDriver = {
     if (!access && !refresh) results.push(fail('subscription-oauth.oauth-state', 'missing access_token and refresh_token'));
     else if (expired && !refresh) results.push(fail('subscription-oauth.oauth-state', 'access_token is expired and refresh_token is missing'));
     else results.push(pass('subscription-oauth.oauth-state'));
-    if (metadataFlag(surface, 'live_backend')) {
-      // The live backend check is not part of this build: it must not pass unearned.
-      results.push(fail('subscription-oauth.completion', 'live backend check is not available in this version'));
-    }
+    if (metadataFlag(surface, 'live_backend')) results.push(await completionSubtest(ctx, options));
     return results;
+  },
+  async renew(_surface, ctx, { force }) {
+    // A ChatGPT surface always refreshes, unless another process did within the last minute (§7).
+    const outcome = await refreshRecord(ctx, 'renew', { force });
+    return outcome.ok ? { pass: true, detail: '' } : { pass: false, detail: outcome.detail };
   },
 };

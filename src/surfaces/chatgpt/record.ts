@@ -67,3 +67,26 @@ export function serializeRecord(value: unknown): string {
   }
   return JSON.stringify(value) ?? 'null';
 }
+
+/** Expired for every decision that could send a refresh or use a token: unknown counts as expired. */
+export function isExpiredForUse(record: AuthRecord, nowMs: number): boolean {
+  const exp = expiresAt(record);
+  return exp === undefined || Math.floor(nowMs / 1000) >= exp - EXPIRY_SKEW_SECONDS;
+}
+
+export function nonEmptyString(record: AuthRecord, key: string): string | undefined {
+  const v = record[key];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** The five-key record written after an exchange or a refresh (chatgpt-oauth.md §2.1). */
+export function fullRecord(tokens: { access_token: string; refresh_token: string; id_token: string }): AuthRecord {
+  const partial = { access_token: tokens.access_token, id_token: tokens.id_token };
+  return {
+    access_token: tokens.access_token,
+    account_id: accountId(partial),
+    expires_at: jwtExp(tokens.access_token) ?? null,
+    id_token: tokens.id_token,
+    refresh_token: tokens.refresh_token,
+  };
+}

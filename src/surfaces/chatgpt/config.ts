@@ -1,0 +1,54 @@
+// Constants and overrides of the ChatGPT OAuth driver (chatgpt-oauth.md §1).
+import { LlmAuthError } from '../../lib/errors.js';
+import { parsePythonFloat } from '../../lib/numbers.js';
+import { reprString } from '../../lib/text.js';
+import type { LoadedStore } from '../../store/store.js';
+
+export const CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
+export const REFRESH_SCOPE = 'openid profile email';
+export const ORIGINATOR = 'codex_cli_rs';
+export const DEVICE_CODE_COOLDOWN_SECONDS = 300;
+export const DEFAULT_POLL_INTERVAL_SECONDS = 5;
+export const ISSUER_TIMEOUT_MS = 30_000;
+export const FRESH_ENOUGH_SECONDS = 300;
+export const DEFAULT_CHATGPT_MODEL = 'gpt-5.4-mini';
+
+const stripSlash = (s: string): string => (s.endsWith('/') ? s.slice(0, -1) : s);
+
+export interface ChatgptEndpoints {
+  issuer: string;
+  usercode: string;
+  poll: string;
+  token: string;
+  verification: string;
+  redirect: string;
+  backend: string;
+}
+
+/** Endpoints from the effective environment: the process environment first, then the store. */
+export function endpoints(store: LoadedStore): ChatgptEndpoints {
+  const issuer = stripSlash(store.value('LLM_AUTH_CHATGPT_ISSUER') || 'https://auth.openai.com');
+  const backend = stripSlash(
+    store.value('CHATGPT_API_BASE') || store.value('OPENAI_CHATGPT_API_BASE') || 'https://chatgpt.com/backend-api/codex',
+  );
+  return {
+    issuer,
+    usercode: `${issuer}/api/accounts/deviceauth/usercode`,
+    poll: `${issuer}/api/accounts/deviceauth/token`,
+    token: `${issuer}/oauth/token`,
+    verification: `${issuer}/codex/device`,
+    redirect: `${issuer}/deviceauth/callback`,
+    backend,
+  };
+}
+
+/** The poll floor in seconds; validated when `login` starts, before any request or write. */
+export function minPollInterval(store: LoadedStore): number {
+  const raw = store.value('LLM_AUTH_MIN_POLL_INTERVAL');
+  if (raw === undefined) return DEFAULT_POLL_INTERVAL_SECONDS;
+  const value = parsePythonFloat(raw);
+  if (value === undefined || !Number.isFinite(value) || value < 0) {
+    throw new LlmAuthError(`LLM_AUTH_MIN_POLL_INTERVAL must be a number of seconds >= 0, got ${reprString(raw)}`);
+  }
+  return value;
+}
