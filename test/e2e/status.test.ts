@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CANARY, runCli } from '../helpers/cli.js';
 import { gitRepo, mode, STORE_API_KEY, writeStore } from '../helpers/fs.js';
+import { managedBlock } from '../helpers/chatgpt.js';
 
 const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
 const jwt = (claims: unknown): string => `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}.${CANARY.slice(0, 4)}sig`;
@@ -15,19 +16,7 @@ function repoWithStore(text: string): { dir: string; store: string } {
   return { dir, store };
 }
 
-const chatgptBlock = (json: string, extra: string[] = []): string =>
-  [
-    '# BEGIN LLM AUTH SURFACE chatgpt subscription-oauth (managed by llm-auth)',
-    '# surface=chatgpt',
-    '# auth=subscription-oauth',
-    '# env=CHATGPT_AUTH_JSON',
-    '# renew=true',
-    ...extra,
-    `CHATGPT_AUTH_JSON='${json}'`,
-    'LITELLM_CHATGPT_AUTH_SYNCED_AT=2026-11-29T15:21:16Z',
-    '# END LLM AUTH SURFACE chatgpt subscription-oauth',
-    '',
-  ].join('\n');
+const chatgptBlock = (json: string, extra: string[] = []): string => `${managedBlock(json, extra)}\n`;
 
 describe('status', () => {
   it('prints {} for a missing store and writes nothing', async () => {

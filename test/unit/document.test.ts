@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { HEADER_LINES, appendBlock, writeManagedRecord } from '../../src/store/document.js';
+import { managedBlock } from '../helpers/chatgpt.js';
 
 const HEADER = HEADER_LINES.join('\n');
 const NOW = Date.UTC(2026, 10, 29, 15, 21, 16, 789);
 const RECORD = '{"access_token":"at","refresh_token":"rt"}';
-const block = (extra: string[] = [], record = `'${RECORD}'`): string =>
-  [
-    '# BEGIN LLM AUTH SURFACE chatgpt subscription-oauth (managed by llm-auth)',
-    '# surface=chatgpt',
-    '# auth=subscription-oauth',
-    '# env=CHATGPT_AUTH_JSON',
-    '# renew=true',
-    ...extra,
-    `CHATGPT_AUTH_JSON=${record}`,
-    'LITELLM_CHATGPT_AUTH_SYNCED_AT=2026-11-29T15:21:16Z',
-    '# END LLM AUTH SURFACE chatgpt subscription-oauth',
-  ].join('\n');
+const block = (extra: string[] = [], json = RECORD): string => managedBlock(json, extra);
 
 describe('appendBlock (core.md §9.3)', () => {
   it('starts a missing or blank store with the header and one empty line', () => {
@@ -38,7 +28,7 @@ describe('writeManagedRecord (core.md §6.3, §6.4)', () => {
     expect(writeManagedRecord(text, RECORD, NOW)).toBe(`${HEADER}\n\nFOO=bar\n\nBAZ=2\n\n${block()}\n`);
   });
   it('replaces the block in place and normalises blank lines around it (second example)', () => {
-    const text = `A=1\n\n\n${block([], "'old'")}\n\n\nB=2\n\n\n`;
+    const text = `A=1\n\n\n${block([], 'old')}\n\n\nB=2\n\n\n`;
     expect(writeManagedRecord(text, RECORD, NOW)).toBe(`${HEADER}\n\nA=1\n\n${block()}\n\nB=2\n`);
   });
   it('keeps user metadata of the old block and regenerates the managed keys', () => {
