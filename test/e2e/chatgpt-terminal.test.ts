@@ -4,7 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, CANARY, runCli } from '../helpers/cli.js';
+import { assertNoCanary, BIN, CANARY, runCli } from '../helpers/cli.js';
 import { chatgptRepo, storedRecord } from '../helpers/chatgpt.js';
 import { tmpDir } from '../helpers/fs.js';
 import { FakeChatGPT } from '../fakes/chatgpt.js';
@@ -43,6 +43,7 @@ async function underTerminal(
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   child.stdin.end();
+  assertNoCanary(out, 'the terminal');
   return { code, out };
 }
 

@@ -2,6 +2,7 @@
 // single-use rotating refresh tokens, and the streamed Responses backend. Driven in-process by the tests.
 import { randomBytes } from 'node:crypto';
 import { FakeServer, json, type RecordedRequest, type Reply } from './http.js';
+import { plantedSecrets } from '../helpers/cli.js';
 
 const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
 
@@ -43,6 +44,14 @@ export const HAPPY_EVENTS = (text = '1'): Array<Record<string, unknown>> => [
 export class FakeChatGPT extends FakeServer {
   /** Every refresh, access and id token ever issued, and the ones that are currently valid. */
   readonly issued: string[] = [];
+
+  /** Remembers a secret this fake handed out: no CLI output in the test may contain it (see runCli). */
+  private plant(...secrets: string[]): void {
+    for (const s of secrets) {
+      this.issued.push(s);
+      plantedSecrets.add(s);
+    }
+  }
   readonly usedRefreshTokens = new Set<string>();
   readonly validRefreshTokens = new Set<string>();
   readonly validAccessTokens = new Set<string>();
@@ -83,7 +92,7 @@ export class FakeChatGPT extends FakeServer {
     const refresh = `rt_${n}_${randomBytes(12).toString('hex')}`;
     this.validAccessTokens.add(access);
     this.validRefreshTokens.add(refresh);
-    this.issued.push(access, refresh, id);
+    this.plant(access, refresh, id);
     return { access, refresh, id, exp };
   }
 
@@ -109,7 +118,7 @@ export class FakeChatGPT extends FakeServer {
       const verifier = `verifier-${randomBytes(8).toString('hex')}`;
       const authCode = `authcode-${randomBytes(8).toString('hex')}`;
       this.authCodes.set(authCode, { verifier, used: false });
-      this.issued.push(authCode, verifier);
+      this.plant(authCode, verifier);
       return json(200, { authorization_code: authCode, code_challenge: 'challenge', code_verifier: verifier });
     });
     this.route('POST', /^\/oauth\/token$/, async (req) => {

@@ -47,9 +47,6 @@ export function storedRecord(store: string): Record<string, unknown> {
 export function expectNoTokens(r: CliResult, fake: FakeChatGPT): void {
   const out = r.stdout + r.stderr;
   for (const secret of fake.issued) {
-    const pieces = secret.startsWith('eyJ') ? [secret, secret.slice(-6)] : [secret, secret.slice(0, 8), secret.slice(-6)];
-    // Every JWT starts with the same header; its first 8 characters are no secret of their own.
-    for (const piece of pieces) expect(out.includes(piece), `printed ${piece}`).toBe(false);
+    for (const piece of [secret, secret.slice(0, 8), secret.slice(-6)]) expect(out.includes(piece), `printed ${piece}`).toBe(false);
   }
-  expect(out).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
 }

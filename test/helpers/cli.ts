@@ -12,6 +12,9 @@ export const CANARY = 'sk-canary-7f3a9c1e5b2d4a6f8e0c';
 export const CANARY_QUOTED = 'canary secret with spaces 9d8e7f';
 const CANARIES = [CANARY, CANARY_QUOTED];
 
+/** Secrets a fake server handed out (tokens, authorization codes); checked in every CLI output like the canaries. */
+export const plantedSecrets = new Set<string>();
+
 export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -30,7 +33,7 @@ export interface RunOptions {
 }
 
 export function assertNoCanary(text: string, where: string): void {
-  for (const canary of CANARIES) {
+  for (const canary of [...CANARIES, ...plantedSecrets]) {
     for (const piece of [canary, canary.slice(0, 8), canary.slice(-6)]) {
       if (text.includes(piece)) throw new Error(`canary secret (or its prefix/suffix) printed on ${where}: ${JSON.stringify(text)}`);
     }
