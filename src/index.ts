@@ -5,7 +5,7 @@ import type { JsonValue } from './lib/text.js';
 import type { Surface } from './store/envelope.js';
 import { loadStore, resolveStorePath, type Environment, type LoadedStore } from './store/store.js';
 import { validateEnvStore } from './safety/validate.js';
-import { statusDocument } from './cli/commands/status.js';
+import { statusDocument } from './surfaces/status.js';
 import * as fs from 'node:fs';
 import { homedir } from 'node:os';
 

@@ -7,8 +7,8 @@ import { loginChatgpt } from '../../surfaces/chatgpt/login.js';
 import { parseRecord } from '../../surfaces/chatgpt/record.js';
 import { openStoreForCommand, runSafetyChecks, storePath, warnIfShadowed, type CommandContext } from '../context.js';
 import { createSpinner, openUrl, shouldOpenBrowser } from '../terminal.js';
-import { unknownSurface } from './status.js';
-import { timeoutSeconds } from './test.js';
+import { unknownSurface } from '../../surfaces/status.js';
+import { timeoutSeconds } from '../options.js';
 
 export interface LoginOptions {
   timeout?: string;

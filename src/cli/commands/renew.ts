@@ -6,7 +6,7 @@ import type { LoadedStore } from '../../store/store.js';
 import { parseRecord } from '../../surfaces/chatgpt/record.js';
 import { driverFor } from '../../surfaces/index.js';
 import { driverContext, openStoreForCommand, runSafetyChecks, storePath, warnIfShadowed, type CommandContext } from '../context.js';
-import { unknownSurface } from './status.js';
+import { unknownSurface } from '../../surfaces/status.js';
 
 export function renewSurfaces(store: LoadedStore, name: string | undefined): Surface[] {
   if (name === undefined) {

@@ -1,7 +1,8 @@
 // `test [surface]` (core.md §11): option checks in the spec's order, the drivers' subtests, result lines.
 import * as fs from 'node:fs';
 import { LlmAuthError, usageError } from '../../lib/errors.js';
-import { positiveSeconds, toTimerMs } from '../../lib/numbers.js';
+import { toTimerMs } from '../../lib/numbers.js';
+import { timeoutSeconds } from '../options.js';
 import { pyTrim, repr } from '../../lib/text.js';
 import { distinctNames, isChatgptSurface, type Surface } from '../../store/envelope.js';
 import type { LoadedStore } from '../../store/store.js';
@@ -9,7 +10,7 @@ import { parseRecord } from '../../surfaces/chatgpt/record.js';
 import { driverFor } from '../../surfaces/index.js';
 import type { SubtestResult } from '../../surfaces/types.js';
 import { driverContext, openStoreForCommand, runSafetyChecks, storePath, type CommandContext } from '../context.js';
-import { unknownSurface } from './status.js';
+import { unknownSurface } from '../../surfaces/status.js';
 
 export interface TestCommandOptions {
   model?: string;
@@ -17,13 +18,6 @@ export interface TestCommandOptions {
   timeout?: string;
   verbose?: boolean;
   showRawError?: boolean;
-}
-
-export function timeoutSeconds(value: string | undefined, fallback: string): { seconds: number; label: string } {
-  const label = value ?? fallback;
-  const seconds = positiveSeconds(label);
-  if (seconds === undefined) throw usageError(`--timeout must be a positive number of seconds, got ${repr(label)}`);
-  return { seconds, label };
 }
 
 /** `--surface-model SURFACE=MODEL` entries; a later entry for the same surface wins. */
