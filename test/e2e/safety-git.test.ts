@@ -120,8 +120,8 @@ describe('git safety checks', () => {
     ok(await runCli(['--env-file', 'config/.env', 'status'], { cwd: dir }));
   });
 
-  it('fails closed in a repository owned by another user (dubious ownership)', async () => {
-    if (process.getuid?.() !== 0) return; // needs root to hand the repository to another user
+  // Only root can hand the repository to another user.
+  it.skipIf(process.getuid?.() !== 0)('fails closed in a repository owned by another user (dubious ownership)', async () => {
     const { dir, store } = setup();
     for (const p of [dir, path.join(dir, '.git')]) fs.chownSync(p, 65534, 65534);
     const r = await runCli(['status'], { cwd: dir });
