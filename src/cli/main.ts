@@ -187,5 +187,18 @@ export async function run(): Promise<void> {
     process.stderr.write('error: interrupted\n');
     process.exit(130);
   });
+  // A reader that went away (`llm-auth status | head -1`) is not our failure.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  // Never a stack trace, even from a bug: one line, the error's code at most, and the cleanups.
+  const fatal = (err: unknown): void => {
+    runInterruptCleanups();
+    const code = (err as { code?: unknown } | null)?.code;
+    process.stderr.write(`error: unexpected failure${typeof code === 'string' ? ` (${code})` : ''}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -116,6 +116,16 @@ async function refreshOnce(ctx: RefreshContext, purpose: RefreshPurpose, options
       if (!rt) return { ok: false, kind: 'missing', detail: 'refresh_token is missing' };
       const secrets = [...recordSecrets(r0), ...recordSecrets(r1)];
       const body = JSON.stringify({ client_id: CLIENT_ID, grant_type: 'refresh_token', refresh_token: rt, scope: REFRESH_SCOPE });
+      const send = () =>
+        httpRequest({
+          method: 'POST',
+          url: ep.token,
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': `llm-auth/${VERSION}` },
+          body,
+          timeoutMs: ISSUER_TIMEOUT_MS,
+          timeoutLabel: String(ISSUER_TIMEOUT_MS / 1000),
+          fetch: ctx.fetch,
+        });
 
       let result = await send();
       // A connection that was never established cannot have used the token: try twice more.
@@ -164,18 +174,6 @@ async function refreshOnce(ctx: RefreshContext, purpose: RefreshPurpose, options
         kind: 'transient',
         detail: `refresh failed: HTTP ${result.status}: ${clean(result.text, secrets)}; tokens kept, retry later`,
       };
-
-      function send() {
-        return httpRequest({
-          method: 'POST',
-          url: ep.token,
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': `llm-auth/${VERSION}` },
-          body,
-          timeoutMs: ISSUER_TIMEOUT_MS,
-          timeoutLabel: String(ISSUER_TIMEOUT_MS / 1000),
-          fetch: ctx.fetch,
-        });
-      }
     },
     ctx.lock ?? { warn: ctx.warn },
   );
