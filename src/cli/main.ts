@@ -15,7 +15,6 @@ import { renewCommand } from './commands/renew.js';
 import type { CommandContext } from './context.js';
 import { Output, type Streams } from './output.js';
 
-
 export interface MainDependencies extends Partial<Streams> {
   cwd?: string;
   env?: Environment;
