@@ -1,4 +1,5 @@
 // The write protocol (core.md §7): lock, re-read inside it, atomic rename, stale locks, interrupts.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -127,5 +128,37 @@ describe('write protocol', () => {
     fs.chmodSync(store, 0o400);
     expect((await runCli(['add-api-key', 'a', 'openai'], { cwd: dir })).code).toBe(0);
     expect(mode(store)).toBe('600');
+  });
+});
+
+describe('write failures', () => {
+  // An immutable store (chattr +i) makes the final rename fail even for root, after the temporary file was
+  // written: the case of a full disk or a read-only mount. Skipped where the filesystem has no such flag.
+  const canChattr = ((): boolean => {
+    const probe = path.join(os.tmpdir(), `llm-auth-chattr-${process.pid}`);
+    try {
+      fs.writeFileSync(probe, '');
+      execFileSync('chattr', ['+i', probe], { stdio: 'ignore' });
+      execFileSync('chattr', ['-i', probe], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    } finally {
+      fs.rmSync(probe, { force: true });
+    }
+  })();
+
+  it.skipIf(!canChattr)('a failed rename leaves the store untouched, no temporary file and no lock', async () => {
+    const { dir, store } = repo();
+    writeStore(store, `K=${CANARY}\n`);
+    execFileSync('chattr', ['+i', store]);
+    try {
+      const r = await runCli(['add-api-key', 'a', 'openai'], { cwd: dir });
+      expect(r).toMatchObject({ code: 1, stdout: '', stderr: `error: could not write ${store}: EPERM: operation not permitted\n` });
+    } finally {
+      execFileSync('chattr', ['-i', store]);
+    }
+    expect(fs.readFileSync(store, 'utf8')).toBe(`K=${CANARY}\n`);
+    expect(listDir(dir)).toEqual(['.env', '.git', '.gitignore']);
   });
 });
