@@ -64,7 +64,8 @@ export function pyTrimStart(text: string): string {
 // General categories that repr() escapes (besides U+0020, which it prints).
 const NON_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
 
-function hex(code: number, width: number): string {
+/** Lowercase hex, zero-padded to `width`. */
+export function hex(code: number, width: number): string {
   return code.toString(16).padStart(width, '0');
 }
 

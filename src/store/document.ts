@@ -26,6 +26,11 @@ const LEGACY_BLOCKS: ReadonlyArray<readonly [string, string]> = [
   ['# BEGIN LITELLM CHATGPT OAUTH (managed by tools/codex_oauth_env.py)', '# END LITELLM CHATGPT OAUTH'],
 ];
 
+/** The text without its leading U+FEFF (BOM), which parsing ignores and writing restores (core.md §2.1). */
+export function stripBom(text: string): string {
+  return text.startsWith('\ufeff') ? text.slice(1) : text;
+}
+
 /** A line of the write model: its content and its own terminator ('' only for a last line without one). */
 export interface Line {
   content: string;

@@ -1,5 +1,6 @@
 // The store as commands see it: its path, its surfaces and the effective values (core.md §1.3, §4.3).
 import * as path from 'node:path';
+import { stripBom } from './document.js';
 import { parseEnvelopes, type Surface } from './envelope.js';
 import { readStoreText, type StorePath } from './file.js';
 import { parseAssignments } from './values.js';
@@ -43,7 +44,7 @@ export interface LoadedStore {
 }
 
 export function storeFromText(p: StorePath, text: string | undefined, env: Environment): LoadedStore {
-  const body = text === undefined ? '' : text.startsWith('\ufeff') ? text.slice(1) : text;
+  const body = stripBom(text ?? '');
   const surfaces = parseEnvelopes(body, p.display);
   const fileValues = parseAssignments(body);
   const written = new Map<string, string>();

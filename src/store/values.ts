@@ -1,5 +1,5 @@
 // Reading and writing assignment values (core.md §4, §5). Pure.
-import { pyTrim, splitLines } from '../lib/text.js';
+import { hex, pyTrim, splitLines } from '../lib/text.js';
 
 /**
  * Decodes a value as Python's ast.literal_eval reads a sequence of adjacent string literals (core.md §4.2).
@@ -161,10 +161,6 @@ export function isWellFormed(text: string): boolean {
     } else if (c >= 0xdc00 && c <= 0xdfff) return false;
   }
   return true;
-}
-
-function hex(code: number, width: number): string {
-  return code.toString(16).padStart(width, '0');
 }
 
 /** The text written after `KEY=` (core.md §5). */

@@ -1,6 +1,6 @@
 // The api-key driver: a key in the surface's primary variable, checked live against an OpenAI-compatible API
 // (core.md §11.4, §11.5).
-import { httpRequest, isObject, parseJson, type HttpResult } from '../lib/http.js';
+import { httpRequest, isObject, isSuccess, parseJson, type HttpResult } from '../lib/http.js';
 import { clean, redact } from '../lib/redact.js';
 import { pyJsonString, pyTrim, repr } from '../lib/text.js';
 import type { Surface } from '../store/envelope.js';
@@ -58,7 +58,7 @@ type Checked = { ok: true; body: unknown } | { ok: false; detail: string };
 /** A 2xx JSON body, or the detail of core.md §11.5, redacted with the key. */
 function checkJson(result: HttpResult, key: string): Checked {
   if (!result.ok) return { ok: false, detail: redact(result.reason, [key]) };
-  if (result.status < 200 || result.status > 299) {
+  if (!isSuccess(result.status)) {
     return { ok: false, detail: `HTTP ${result.status}: ${clean(result.text, [key])}` };
   }
   const parsed = parseJson(result.text);

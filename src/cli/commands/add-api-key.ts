@@ -1,7 +1,7 @@
 // `add-api-key <surface> <provider>` (core.md §9): validates, checks the store, appends an envelope under the lock.
 import { LlmAuthError } from '../../lib/errors.js';
 import { containsLineSeparator, pyTrim, repr } from '../../lib/text.js';
-import { appendBlock } from '../../store/document.js';
+import { appendBlock, stripBom } from '../../store/document.js';
 import { parseEnvelopes } from '../../store/envelope.js';
 import { updateStore } from '../../store/file.js';
 import { quoteValue } from '../../store/values.js';
@@ -71,8 +71,7 @@ export async function addApiKeyCommand(
     p,
     (current) => {
       const text = current?.text ?? '';
-      const body = text.startsWith('\ufeff') ? text.slice(1) : text;
-      for (const existing of parseEnvelopes(body, p.display)) {
+      for (const existing of parseEnvelopes(stripBom(text), p.display)) {
         if (existing.name === surface && existing.auth === 'api-key') {
           throw fail(`api-key surface ${repr(surface)} already exists`);
         }

@@ -1,13 +1,13 @@
 // The live completion subtest (chatgpt-oauth.md §10): one streamed Responses call to the ChatGPT backend.
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
-import { httpRequest, parseJson, type HttpResult } from '../../lib/http.js';
+import { httpRequest, isSuccess, parseJson, stringField, type HttpResult } from '../../lib/http.js';
 import { clean, HTML_CHALLENGE, looksLikeHtmlChallenge, rawError, redact } from '../../lib/redact.js';
 import { pyTrim, repr } from '../../lib/text.js';
 import { VERSION } from '../../version.js';
 import { fail, pass, type DriverContext, type SubtestResult, type TestOptions } from '../types.js';
 import { DEFAULT_CHATGPT_MODEL, endpoints, ORIGINATOR } from './config.js';
-import { accountId, isExpiredForUse, nonEmptyString, parseRecord, recordSecrets, type AuthRecord } from './record.js';
+import { accountId, isExpiredForUse, parseRecord, recordSecrets, type AuthRecord } from './record.js';
 import { refreshRecord } from './refresh.js';
 import { readJsonAnswer, readSse } from './sse.js';
 
@@ -44,9 +44,9 @@ function isChallenge(result: Extract<HttpResult, { ok: true }>): boolean {
 export async function completionSubtest(ctx: DriverContext, options: TestOptions): Promise<SubtestResult> {
   let record: AuthRecord = parseRecord(ctx.store.value('CHATGPT_AUTH_JSON'));
   const secrets = (): string[] => [...new Set([...recordSecrets(record), ...recordSecrets(parseRecord(ctx.store.value('CHATGPT_AUTH_JSON')))])];
-  if (!nonEmptyString(record, 'access_token') && !nonEmptyString(record, 'refresh_token')) return fail(NAME, 'run `llm-auth login`');
+  if (!stringField(record, 'access_token') && !stringField(record, 'refresh_token')) return fail(NAME, 'run `llm-auth login`');
   let refreshed = false;
-  if (!nonEmptyString(record, 'access_token') || isExpiredForUse(record, ctx.now())) {
+  if (!stringField(record, 'access_token') || isExpiredForUse(record, ctx.now())) {
     const outcome = await refreshRecord(ctx, 'login');
     if (!outcome.ok) return fail(NAME, outcome.detail);
     record = outcome.record;
@@ -78,7 +78,7 @@ export async function completionSubtest(ctx: DriverContext, options: TestOptions
   if (!result.ok) return fail(NAME, redact(result.reason, secrets()));
   const shown = (text: string): string => (options.showRawError ? rawError(text, secrets()) : clean(text, secrets()));
   if (isChallenge(result)) return fail(NAME, options.showRawError ? rawError(result.text, secrets()) : HTML_CHALLENGE);
-  if (result.status < 200 || result.status > 299) return fail(NAME, `HTTP ${result.status}: ${shown(result.text)}`);
+  if (!isSuccess(result.status)) return fail(NAME, `HTTP ${result.status}: ${shown(result.text)}`);
 
   // The format is decided from the body: the Content-Type may be missing.
   let text: string;

@@ -1,7 +1,7 @@
 // `login` for a ChatGPT surface (chatgpt-oauth.md §5): a still-valid token, else a refresh, else the
 // device-code flow: request a code, show it, poll until the user approves, exchange, write the record.
 import { LlmAuthError } from '../../lib/errors.js';
-import { httpRequest, isObject, parseJson, type Fetch, type HttpResult } from '../../lib/http.js';
+import { httpRequest, isObject, isSuccess, parseJson, stringField, type Fetch, type HttpResult } from '../../lib/http.js';
 import { parsePythonFloat } from '../../lib/numbers.js';
 import { clean, redact } from '../../lib/redact.js';
 import type { LockOptions, StorePath } from '../../store/file.js';
@@ -18,7 +18,7 @@ import {
   type ChatgptEndpoints,
 } from './config.js';
 import { fileRecord, writeRecord } from './persist.js';
-import { fullRecord, isExpiredForUse, nonEmptyString, parseRecord } from './record.js';
+import { fullRecord, isExpiredForUse, parseRecord } from './record.js';
 import { refreshRecord } from './refresh.js';
 
 export interface LoginContext {
@@ -59,8 +59,6 @@ function httpReason(result: Extract<HttpResult, { ok: true }>, secrets: string[]
   return `HTTP ${result.status}: ${clean(result.text, secrets)}`;
 }
 
-const is2xx = (status: number): boolean => status >= 200 && status <= 299;
-
 interface DeviceCode {
   deviceAuthId: string;
   userCode: string;
@@ -79,7 +77,7 @@ async function requestDeviceCode(ctx: LoginContext, ep: ChatgptEndpoints): Promi
   });
   const prefix = 'failed to request device code: ';
   if (!result.ok) throw fail(prefix + result.reason);
-  if (!is2xx(result.status)) {
+  if (!isSuccess(result.status)) {
     throw fail(
       prefix + httpReason(result, []),
       result.status === 404 ? 'device code sign-in may be disabled; enable it in ChatGPT security settings or ask your workspace admin' : undefined,
@@ -88,11 +86,9 @@ async function requestDeviceCode(ctx: LoginContext, ep: ChatgptEndpoints): Promi
   const parsed = parseJson(result.text);
   if (!parsed.ok) throw fail(prefix + 'invalid JSON in response');
   const body = parsed.value;
-  const id = isObject(body) ? body.device_auth_id : undefined;
-  const code = isObject(body) ? (body.user_code ?? body.usercode) : undefined;
-  if (typeof id !== 'string' || id === '' || typeof code !== 'string' || code === '') {
-    throw fail(prefix + 'response missing device_auth_id or user_code');
-  }
+  const id = stringField(body, 'device_auth_id');
+  const code = stringField(body, 'user_code') ?? stringField(body, 'usercode');
+  if (!id || !code) throw fail(prefix + 'response missing device_auth_id or user_code');
   return { deviceAuthId: id, userCode: code, interval: pollInterval(isObject(body) ? body.interval : undefined) };
 }
 
@@ -138,11 +134,9 @@ async function poll(ctx: LoginContext, ep: ChatgptEndpoints, code: DeviceCode, f
     if (result.status === 200) {
       const parsed = parseJson(result.text);
       if (!parsed.ok) throw fail('login polling failed: invalid JSON in response');
-      const v = parsed.value;
-      const str = (k: string): string | undefined => (isObject(v) && typeof v[k] === 'string' && v[k] !== '' ? (v[k] as string) : undefined);
-      const authorizationCode = str('authorization_code');
-      const codeVerifier = str('code_verifier');
-      if (authorizationCode && codeVerifier && str('code_challenge')) return { authorizationCode, codeVerifier };
+      const authorizationCode = stringField(parsed.value, 'authorization_code');
+      const codeVerifier = stringField(parsed.value, 'code_verifier');
+      if (authorizationCode && codeVerifier && stringField(parsed.value, 'code_challenge')) return { authorizationCode, codeVerifier };
       // A 200 without the grant is still pending.
     } else if (result.status === 429) {
       intervalMs += 5000; // slow down, for every later poll
@@ -175,15 +169,13 @@ async function exchange(ctx: LoginContext, ep: ChatgptEndpoints, grant: Grant): 
   });
   const prefix = 'token exchange failed: ';
   if (!result.ok) throw fail(prefix + redact(result.reason, secrets));
-  if (!is2xx(result.status)) throw fail(prefix + httpReason(result, secrets));
+  if (!isSuccess(result.status)) throw fail(prefix + httpReason(result, secrets));
   const parsed = parseJson(result.text);
   // A 2xx body holds tokens: it is never quoted in a message.
   if (!parsed.ok) throw fail(prefix + 'invalid JSON in response');
-  const v = parsed.value;
-  const str = (k: string): string | undefined => (isObject(v) && typeof v[k] === 'string' && v[k] !== '' ? (v[k] as string) : undefined);
-  const access = str('access_token');
-  const refresh = str('refresh_token');
-  const id = str('id_token');
+  const access = stringField(parsed.value, 'access_token');
+  const refresh = stringField(parsed.value, 'refresh_token');
+  const id = stringField(parsed.value, 'id_token');
   if (!access || !refresh || !id) throw fail(prefix + 'response missing access_token, refresh_token or id_token');
   const record = fullRecord({ access_token: access, refresh_token: refresh, id_token: id });
   await withStoreLock(ctx.path, (locked) => writeRecord(locked, ctx.store, record, ctx.now()), ctx.lock ?? { warn: ctx.warn });
@@ -194,8 +186,8 @@ export async function loginChatgpt(ctx: LoginContext, timeoutSeconds: number): P
   const floor = minPollInterval(ctx.store);
   const ep = endpoints(ctx.store);
   const record = parseRecord(ctx.store.value('CHATGPT_AUTH_JSON'));
-  if (nonEmptyString(record, 'access_token') && !isExpiredForUse(record, ctx.now())) return;
-  if (nonEmptyString(record, 'refresh_token')) {
+  if (stringField(record, 'access_token') && !isExpiredForUse(record, ctx.now())) return;
+  if (stringField(record, 'refresh_token')) {
     // Every refresh failure, permanent or transient, falls through to the device flow.
     const outcome = await refreshRecord(ctx, 'login');
     if (outcome.ok) return;

@@ -1,15 +1,12 @@
 // Writing the ChatGPT record into the managed block, under the store lock (core.md §6.4).
-import { writeManagedRecord } from '../../store/document.js';
+import { stripBom, writeManagedRecord } from '../../store/document.js';
 import type { LockedStore, StoreText } from '../../store/file.js';
 import type { LoadedStore } from '../../store/store.js';
 import { pyTrim } from '../../lib/text.js';
 import { parseAssignments } from '../../store/values.js';
 import { parseRecord, serializeRecord, type AuthRecord } from './record.js';
 
-const body = (t: StoreText | undefined): string => {
-  const text = t?.text ?? '';
-  return text.startsWith('\ufeff') ? text.slice(1) : text;
-};
+const body = (t: StoreText | undefined): string => stripBom(t?.text ?? '');
 
 /** The record as the file holds it (its first CHATGPT_AUTH_JSON), or undefined when the file has none. */
 export function fileRecord(t: StoreText | undefined): AuthRecord | undefined {

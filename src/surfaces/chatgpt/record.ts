@@ -74,11 +74,6 @@ export function isExpiredForUse(record: AuthRecord, nowMs: number): boolean {
   return exp === undefined || Math.floor(nowMs / 1000) >= exp - EXPIRY_SKEW_SECONDS;
 }
 
-export function nonEmptyString(record: AuthRecord, key: string): string | undefined {
-  const v = record[key];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
 /** The five-key record written after an exchange or a refresh (chatgpt-oauth.md §2.1). */
 export function fullRecord(tokens: { access_token: string; refresh_token: string; id_token: string }): AuthRecord {
   const partial = { access_token: tokens.access_token, id_token: tokens.id_token };

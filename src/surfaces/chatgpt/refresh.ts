@@ -1,7 +1,7 @@
 // The single-flight refresh protocol (chatgpt-oauth.md §6). Refresh tokens are single-use and rotate: the
 // request is sent holding the store lock, after re-reading the file inside it, so that any number of
 // processes make one request and the rest adopt its result.
-import { httpRequest, isObject, parseJson, type Fetch } from '../../lib/http.js';
+import { httpRequest, isObject, isSuccess, parseJson, stringField, type Fetch } from '../../lib/http.js';
 import { clean, redact } from '../../lib/redact.js';
 import type { LockOptions, StorePath } from '../../store/file.js';
 import { withStoreLock } from '../../store/file.js';
@@ -10,7 +10,7 @@ import { decodeJwtClaims } from '../../lib/jwt.js';
 import { VERSION } from '../../version.js';
 import { CLIENT_ID, endpoints, FRESH_ENOUGH_SECONDS, ISSUER_TIMEOUT_MS, REFRESH_SCOPE } from './config.js';
 import { adoptRecord, fileRecord, syncedAtMs, writeRecord } from './persist.js';
-import { expiresAt, fullRecord, isExpiredForUse, nonEmptyString, parseRecord, recordSecrets, type AuthRecord } from './record.js';
+import { expiresAt, fullRecord, isExpiredForUse, parseRecord, recordSecrets, type AuthRecord } from './record.js';
 
 /**
  * Why the caller refreshes, which decides when a peer's record is good enough to adopt (§6.2):
@@ -62,7 +62,7 @@ function justRefreshed(record: AuthRecord, syncedMs: number | undefined, nowMs: 
 }
 
 function goodEnough(purpose: RefreshPurpose, r1: AuthRecord, nowMs: number, options: RefreshOptions): boolean {
-  if (!nonEmptyString(r1, 'access_token')) return false;
+  if (!stringField(r1, 'access_token')) return false;
   switch (purpose) {
     case 'login':
       return !isExpiredForUse(r1, nowMs);
@@ -91,7 +91,7 @@ export function refreshRecord(ctx: RefreshContext, purpose: RefreshPurpose, opti
 
 async function refreshOnce(ctx: RefreshContext, purpose: RefreshPurpose, options: RefreshOptions): Promise<RefreshOutcome> {
   const r0 = parseRecord(ctx.store.value('CHATGPT_AUTH_JSON'));
-  const rt0 = nonEmptyString(r0, 'refresh_token');
+  const rt0 = stringField(r0, 'refresh_token');
   if (!rt0) return { ok: false, kind: 'missing', detail: 'refresh_token is missing' };
   const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const ep = endpoints(ctx.store);
@@ -112,7 +112,7 @@ async function refreshOnce(ctx: RefreshContext, purpose: RefreshPurpose, options
         if (!options.force && justRefreshed(r1, syncedAtMs(text), nowMs)) return adopt();
       } else if (goodEnough(purpose, r1, nowMs, options)) return adopt();
 
-      const rt = nonEmptyString(r1, 'refresh_token');
+      const rt = stringField(r1, 'refresh_token');
       if (!rt) return { ok: false, kind: 'missing', detail: 'refresh_token is missing' };
       const secrets = [...recordSecrets(r0), ...recordSecrets(r1)];
       const body = JSON.stringify({ client_id: CLIENT_ID, grant_type: 'refresh_token', refresh_token: rt, scope: REFRESH_SCOPE });
@@ -139,18 +139,18 @@ async function refreshOnce(ctx: RefreshContext, purpose: RefreshPurpose, options
       }
       const parsed = parseJson(result.text);
       const reply = parsed.ok ? parsed.value : undefined;
-      if (result.status >= 200 && result.status <= 299) {
+      if (isSuccess(result.status)) {
         if (!parsed.ok || !isObject(reply)) {
           return { ok: false, kind: 'transient', detail: 'refresh failed: invalid JSON in response; tokens kept, retry later' };
         }
-        const access = typeof reply.access_token === 'string' ? reply.access_token : '';
-        const newRefresh = typeof reply.refresh_token === 'string' && reply.refresh_token !== '' ? reply.refresh_token : undefined;
-        if (access === '') {
+        const access = stringField(reply, 'access_token');
+        const newRefresh = stringField(reply, 'refresh_token');
+        if (!access) {
           // Keep the rotation chain: a new refresh token is stored even when the answer is unusable.
           if (newRefresh) writeRecord(locked, ctx.store, { ...r1, refresh_token: newRefresh }, ctx.now());
           return { ok: false, kind: 'transient', detail: 'refresh response missing access_token' };
         }
-        const idToken = typeof reply.id_token === 'string' && reply.id_token !== '' ? reply.id_token : (nonEmptyString(r1, 'id_token') ?? '');
+        const idToken = stringField(reply, 'id_token') ?? stringField(r1, 'id_token') ?? '';
         const record = fullRecord({ access_token: access, refresh_token: newRefresh ?? rt, id_token: idToken });
         writeRecord(locked, ctx.store, record, ctx.now());
         return { ok: true, record, requested: true };
@@ -159,7 +159,7 @@ async function refreshOnce(ctx: RefreshContext, purpose: RefreshPurpose, options
       if (result.status === 401 || (result.status === 400 && code !== undefined && PERMANENT_CODES.has(code))) {
         // A peer that ignores the lock may have rotated the token meanwhile: adopt its result.
         const again = fileRecord(locked.read());
-        if (again && nonEmptyString(again, 'refresh_token') && again.refresh_token !== rt) {
+        if (again && stringField(again, 'refresh_token') && again.refresh_token !== rt) {
           adoptRecord(ctx.store, again);
           return { ok: true, record: again, requested: true };
         }
