@@ -4,7 +4,7 @@ import { metadataFlag } from '../../store/envelope.js';
 import { fail, pass, type SurfaceDriver } from '../types.js';
 import { completionSubtest } from './backend.js';
 import { refreshRecord } from './refresh.js';
-import { EXPIRY_SKEW_SECONDS, expiresAt, hasField, parseRecord, recordSecrets, type AuthRecord } from './record.js';
+import { expiresAt, hasField, isKnownExpired, parseRecord, recordSecrets, type AuthRecord } from './record.js';
 
 const nonEmpty = (record: AuthRecord, key: string): boolean => {
   const v = record[key];
@@ -15,7 +15,8 @@ export const chatgptDriver: SurfaceDriver = {
   status(surface, { store, now }) {
     const raw = store.value('CHATGPT_AUTH_JSON');
     const record = parseRecord(raw);
-    const nowS = Math.floor(now() / 1000);
+    const nowMs = now();
+    const nowS = Math.floor(nowMs / 1000);
     const exp = expiresAt(record);
     return {
       access_token: hasField(record, 'access_token'),
@@ -24,7 +25,7 @@ export const chatgptDriver: SurfaceDriver = {
       auth_json: pyTrim(raw ?? '') !== '',
       env: 'CHATGPT_AUTH_JSON',
       // The status view: unknown expiry shows `expired: false` with `expires_at: null`.
-      expired: exp !== undefined && nowS >= exp - EXPIRY_SKEW_SECONDS,
+      expired: isKnownExpired(record, nowMs),
       expires_at: exp ?? null,
       expires_in: exp === undefined ? null : human(exp - nowS),
       refresh_token: hasField(record, 'refresh_token'),
@@ -48,8 +49,7 @@ export const chatgptDriver: SurfaceDriver = {
     ];
     const access = nonEmpty(record, 'access_token');
     const refresh = nonEmpty(record, 'refresh_token');
-    const exp = expiresAt(record);
-    const expired = exp !== undefined && Math.floor(now() / 1000) >= exp - EXPIRY_SKEW_SECONDS;
+    const expired = isKnownExpired(record, now());
     if (!access && !refresh) results.push(fail('subscription-oauth.oauth-state', 'missing access_token and refresh_token'));
     else if (expired && !refresh) results.push(fail('subscription-oauth.oauth-state', 'access_token is expired and refresh_token is missing'));
     else results.push(pass('subscription-oauth.oauth-state'));

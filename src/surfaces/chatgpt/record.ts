@@ -68,6 +68,12 @@ export function serializeRecord(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** The Python tool's view (status, oauth-state): expired only when the expiry is known and passed. */
+export function isKnownExpired(record: AuthRecord, nowMs: number): boolean {
+  const exp = expiresAt(record);
+  return exp !== undefined && Math.floor(nowMs / 1000) >= exp - EXPIRY_SKEW_SECONDS;
+}
+
 /** Expired for every decision that could send a refresh or use a token: unknown counts as expired. */
 export function isExpiredForUse(record: AuthRecord, nowMs: number): boolean {
   const exp = expiresAt(record);
