@@ -134,6 +134,8 @@ export async function validateEnvStore(p: StorePath, options: ValidateOptions = 
     const rel = toRel(marker.dir, storeReal);
     return vcs === 'mercurial' ? hgIgnoredByFile(marker.dir, rel) : gitIgnoredByFiles(marker.dir, rel, marker.kind === '.git');
   };
+  const inHistory = (vcs: VcsName): Error =>
+    storeError(`${p.display} appears in ${vcs} commit history; rotate the secrets it held and purge it from history`);
   const fallback = (driver: VcsDriver, binaryMissing: boolean): void => {
     if (requireIgnored && !fileIgnored(driver.name)) throw failNotIgnored(driver.name, toRel(marker.dir, storeReal));
     if (binaryMissing) {
@@ -154,27 +156,22 @@ export async function validateEnvStore(p: StorePath, options: ValidateOptions = 
 
   const storeExists = fs.existsSync(p.absolute);
   // The three questions are asked at once, assuming the marker's directory is the root; the answers are
-  // used only when the VCS confirms that root, and in the order of the checks.
+  // used only when the VCS confirms that root, and in the order of the checks. (Answers never reject, so
+  // the ones we end up not reading need no handling.)
   const ask = (root: string) => {
     const rel = toRel(root, storeReal);
     const ignored: Promise<Answer<boolean>> | undefined = !requireIgnored
       ? undefined
       : driver.name === 'sapling' && !storeExists
-        ? Promise.resolve(gitIgnoredByFiles(marker.dir, toRel(marker.dir, storeReal), false))
+        ? Promise.resolve(fileIgnored('sapling'))
         : driver.ignored(root, rel);
     return { rel, ignored, tracked: driver.tracked(root, rel), history: driver.history(root, rel) };
   };
   const speculative = ask(marker.dir);
   const rootAnswer = await driver.root(start);
-  if (isProblem(rootAnswer) && rootAnswer.problem === 'missing') {
-    void Promise.allSettled([speculative.ignored, speculative.tracked, speculative.history]);
-    return fallback(driver, true);
-  }
+  if (isProblem(rootAnswer) && rootAnswer.problem === 'missing') return fallback(driver, true);
   const root = unwrap(rootAnswer, driver.name);
-  if (root === null) {
-    void Promise.allSettled([speculative.ignored, speculative.tracked, speculative.history]);
-    return fallback(driver, false);
-  }
+  if (root === null) return fallback(driver, false);
   const answers = path.resolve(root) === marker.dir ? speculative : ask(path.resolve(root));
   if (answers.ignored && !unwrap(await answers.ignored, driver.name)) throw failNotIgnored(driver.name, answers.rel);
   const msg = MESSAGES[driver.name];
@@ -183,17 +180,13 @@ export async function validateEnvStore(p: StorePath, options: ValidateOptions = 
       `${p.display} is tracked by ${driver.name}; untrack it (${msg.untrack(answers.rel)}) and rotate the secrets it held`,
     );
   }
-  if (unwrap(await answers.history, driver.name)) {
-    throw storeError(`${p.display} appears in ${driver.name} commit history; rotate the secrets it held and purge it from history`);
-  }
+  if (unwrap(await answers.history, driver.name)) throw inHistory(driver.name);
   if (marker.saplingInGit) {
     // git decided; a Sapling checkout in git mode may also hold history only Sapling knows.
     const sl = saplingDriver(run);
     if (!isProblem(await sl.installed())) {
       const hit = await sl.history(path.resolve(root), answers.rel);
-      if (unwrap(hit, 'sapling')) {
-        throw storeError(`${p.display} appears in sapling commit history; rotate the secrets it held and purge it from history`);
-      }
+      if (unwrap(hit, 'sapling')) throw inHistory('sapling');
     }
   }
 }

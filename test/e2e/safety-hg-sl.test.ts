@@ -119,6 +119,17 @@ describe('Sapling safety checks (stand-in sl)', () => {
     });
   });
 
+  it('decides a store that does not exist yet by .gitignore (sl status cannot see it)', async () => {
+    const { dir, store, home } = slRepo({});
+    fs.rmSync(store);
+    const refused = await runCli(['add-api-key', 'a', 'openai'], { cwd: dir, path: SAPLING_PATH, home });
+    expect(refused).toMatchObject({ code: 1, stderr: `error: refusing to write API key surface to ${store}: ${store} is not ignored by sapling\n` });
+    fs.writeFileSync(path.join(dir, '.gitignore'), '.env\n');
+    const added = await runCli(['add-api-key', 'a', 'openai'], { cwd: dir, path: SAPLING_PATH, home });
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    expect(calls(home).filter((c) => c.includes('-i'))).toEqual([]);
+  });
+
   it('fails closed when sl errors', async () => {
     const { dir, store, home } = slRepo({ ignored: ['.env'] });
     fs.writeFileSync(path.join(dir, '.sl', 'broken'), '');
