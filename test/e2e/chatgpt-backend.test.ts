@@ -171,6 +171,30 @@ describe('test: live ChatGPT backend check', () => {
     expect(completionLine(hung.stdout)).toBe('chatgpt.subscription-oauth.completion: fail - request timed out after 0.5s');
   });
 
+  it('after a reused refresh token revoked the whole family, says to log in again', async () => {
+    fake.familyRevocation = true;
+    try {
+      const { dir, store } = liveRepo();
+      const stale = fake.issue();
+      // Someone replays a spent refresh token: the issuer revokes every token of the login.
+      fake.usedRefreshTokens.add(stale.refresh);
+      const replay = await fetch(`${fake.issuer}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: 'app_EMoamEEZ73f0CkXaXp7hrann', grant_type: 'refresh_token', refresh_token: stale.refresh, scope: 'openid profile email' }),
+      });
+      expect(replay.status).toBe(401);
+      const before = storedRecord(store);
+      const r = await runCli(['test', 'chatgpt'], { cwd: dir, env: fake.env() });
+      expect(completionLine(r.stdout)).toBe(
+        'chatgpt.subscription-oauth.completion: fail - refresh token rejected (refresh_token_invalidated); run `llm-auth login`',
+      );
+      expect(storedRecord(store)).toEqual(before);
+    } finally {
+      fake.familyRevocation = false;
+    }
+  });
+
   it('reports a refresh failure as the detail', async () => {
     const { dir } = liveRepo({ exp: Math.floor(Date.now() / 1000) - 5 });
     fake.script('POST /oauth/token', json(500, { error: 'temporary-failure' }));
