@@ -122,7 +122,7 @@ describe('login: device-code flow', () => {
     const r = await runCli(['login'], { cwd: dir, env: fake.env() });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^error: device-code cooldown active; retry in 28[67]s\n$/);
+    expect(r.stderr).toMatch(/^error: device-code cooldown active; retry in 28[4-7]s\n$/);
     expect(fake.requests.length).toBe(start);
     writeStore(store, `${HEADER}\n\n${managedBlock(JSON.stringify({ device_code_requested_at: String(Date.now() / 1000 - 301), extra: 'kept' }))}\n`);
     fake.deviceCodes.delete('dev-1');
