@@ -13,9 +13,11 @@ const cli = path.join(root, 'bin', 'llm-auth');
 const N = Number(process.env.BENCH_RENEWS ?? 32);
 const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const jwt = (claims) => `${b64({ alg: 'none' })}.${b64(claims)}.sig`;
-const family = () => {
+// The login being renewed is old (iat two minutes ago); refreshed tokens are issued now, so a process that
+// starts after the refresh was written adopts it (chatgpt-oauth.md §6.2).
+const family = (iatOffset = 0) => {
   const now = Math.floor(Date.now() / 1000);
-  return { access_token: jwt({ exp: now + 3600, iat: now - 120 }), refresh_token: `rt_${randomBytes(8).toString('hex')}`, id_token: jwt({}) };
+  return { access_token: jwt({ exp: now + 3600, iat: now + iatOffset }), refresh_token: `rt_${randomBytes(8).toString('hex')}`, id_token: jwt({}) };
 };
 
 let refreshes = 0;
@@ -45,7 +47,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-auth-bench-renew-'));
 try {
   execFileSync('git', ['init', '-q', dir]);
   fs.writeFileSync(path.join(dir, '.gitignore'), '/.env\n');
-  const f = family();
+  const f = family(-120);
   valid.add(f.refresh_token);
   fs.writeFileSync(path.join(dir, '.env'), `# BEGIN LLM AUTH SURFACE chatgpt subscription-oauth (managed by llm-auth)\n# env=CHATGPT_AUTH_JSON\n# renew=true\nCHATGPT_AUTH_JSON='${JSON.stringify(f)}'\n# END LLM AUTH SURFACE chatgpt subscription-oauth\n`, { mode: 0o600 });
   const env = { PATH: process.env.PATH, HOME: dir, LLM_AUTH_CHATGPT_ISSUER: `http://127.0.0.1:${port}` };

@@ -47,6 +47,9 @@ describe('renew', () => {
   it('32 renew processes started together make exactly one refresh request, and all pass', async () => {
     const { dir, store, refresh } = loggedIn();
     fake.refreshDelayMs = 1000;
+    // The refreshed token is issued "now": a process that starts late, after the refresh was written,
+    // sees a token refreshed within the last minute and adopts it (§6.2) instead of refreshing again.
+    fake.iatOffset = 0;
     const start = fake.requests.length;
     try {
       const results = await Promise.all(Array.from({ length: 32 }, () => runCli(['renew'], { cwd: dir, env: fake.env() })));
@@ -60,6 +63,7 @@ describe('renew', () => {
       expect(storedRecord(store).refresh_token).toBe(fake.issued.at(-2));
     } finally {
       fake.refreshDelayMs = 0;
+      fake.iatOffset = -120;
     }
   });
 
