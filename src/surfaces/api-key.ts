@@ -53,6 +53,10 @@ export function responseText(body: unknown): string {
   return pyTrim(text);
 }
 
+/** The live subtests run for provider `openai`: the auth check always, the two model checks with a model. */
+const liveSubtestNames = (model: string | undefined): string[] =>
+  ['openai-api-key-auth', ...(model ? ['openai-model-access', 'openai-response'] : [])];
+
 type Checked = { ok: true; body: unknown } | { ok: false; detail: string };
 
 /** A 2xx JSON body, or the detail of core.md §11.5, redacted with the key. */
@@ -68,8 +72,7 @@ function checkJson(result: HttpResult, key: string): Checked {
 async function liveSubtests(surface: Surface, ctx: DriverContext, options: TestOptions, key: string): Promise<SubtestResult[]> {
   const model = options.model;
   const { base, usable } = apiBaseOf(surface);
-  const names = ['openai-api-key-auth', ...(model ? ['openai-model-access', 'openai-response'] : [])];
-  if (!usable) return names.map((n) => fail(n, redact(`invalid api_base URL ${repr(base)}`, [key])));
+  if (!usable) return liveSubtestNames(model).map((n) => fail(n, redact(`invalid api_base URL ${repr(base)}`, [key])));
   const headers = { Authorization: `Bearer ${key}`, Accept: 'application/json', 'User-Agent': `llm-auth/${VERSION}` };
   const send = (method: 'GET' | 'POST', path: string, body?: string) =>
     httpRequest({
@@ -132,8 +135,7 @@ export const apiKeyDriver: SurfaceDriver = {
     if (!live) return results;
     if (missing !== undefined || key === undefined) {
       // Nothing is sent without a key: the live subtests fail with the same message.
-      const names = ['openai-api-key-auth', ...(options.model ? ['openai-model-access', 'openai-response'] : [])];
-      return [...results, ...names.map((n) => fail(n, missing!))];
+      return [...results, ...liveSubtestNames(options.model).map((n) => fail(n, missing!))];
     }
     return [...results, ...(await liveSubtests(surface, ctx, options, key))];
   },
