@@ -1,5 +1,6 @@
 // `npm run bench`: medians of `bin/llm-auth status` against bare `node -e 0`, side by side in one run,
 // and `status` in a 50,000-commit repository. Prints figures; asserts nothing (speed is measured, not tested).
+// BENCH_BASELINE=/path/to/other/bin/llm-auth adds that build to the same interleaved runs (before/after).
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,6 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'bin', 'llm-auth');
 const runs = Number(process.env.BENCH_RUNS ?? 40);
 const commits = Number(process.env.BENCH_COMMITS ?? 50_000);
+const baseline = process.env.BENCH_BASELINE;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-auth-bench-'));
 const env = { PATH: process.env.PATH, HOME: tmp, GIT_CONFIG_NOSYSTEM: '1' };
@@ -54,16 +56,23 @@ const median = (xs) => {
 function sideBySide(cwd, label) {
   const bare = [];
   const status = [];
-  // Interleaved, after a warm-up, so both see the same machine state.
+  const before = [];
+  // Interleaved, after a warm-up, so all see the same machine state.
   time(process.execPath, ['-e', '0'], cwd);
   time(cli, ['status'], cwd);
+  if (baseline) time(baseline, ['status'], cwd);
   for (let i = 0; i < runs; i++) {
     bare.push(time(process.execPath, ['-e', '0'], cwd));
     status.push(time(cli, ['status'], cwd));
+    if (baseline) before.push(time(baseline, ['status'], cwd));
   }
   const b = median(bare);
   const s = median(status);
   console.log(`${label}: node -e 0 median ${b.toFixed(1)} ms; llm-auth status median ${s.toFixed(1)} ms; ratio ${(s / b).toFixed(2)}x (${runs} runs each)`);
+  if (baseline) {
+    const o = median(before);
+    console.log(`${label}: baseline ${baseline} status median ${o.toFixed(1)} ms; this build ${(s - o >= 0 ? '+' : '') + (s - o).toFixed(1)} ms`);
+  }
 }
 
 function bigRepo(dir, n) {

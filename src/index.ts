@@ -1,22 +1,22 @@
 // The library API for apps (commands.md §8). This release offers the store: opening it with the same
 // safety checks as the CLI, its surfaces, and the same status objects. Credentials and clients follow.
 import { LlmAuthError } from './lib/errors.js';
-import type { JsonValue } from './lib/text.js';
-import type { Surface } from './store/envelope.js';
-import { loadStore, resolveStorePath, type Environment, type LoadedStore } from './store/store.js';
-import { validateEnvStore } from './safety/validate.js';
-import { statusDocument } from './surfaces/status.js';
-import * as fs from 'node:fs';
-import { homedir } from 'node:os';
+import type { Environment } from './lib/runtime.js';
+import { createRuntime } from './runtime.js';
+import { createVcsRunner } from './safety/runner.js';
+import { Store as StoreFront, type Surface } from './store/index.js';
+import { statusDocument, type StatusDocument } from './surfaces/index.js';
 
 export { LlmAuthError } from './lib/errors.js';
 export type { ErrorKind } from './lib/errors.js';
-export { validateEnvStore } from './safety/validate.js';
-export type { Surface } from './store/envelope.js';
+export type { Surface } from './store/index.js';
+export type { StatusDocument } from './surfaces/index.js';
+export type { ApiKeyStatus, ChatgptStatus, PresenceStatus, SurfaceStatus } from './surfaces/driver.js';
 
 export interface OpenStoreOptions {
   envFile?: string;
   cwd?: string;
+  /** Default `process.env`; its values win over the `.env`. */
   env?: Environment;
   onWarning?: (message: string) => void;
 }
@@ -33,7 +33,7 @@ export interface Store {
   /** Names, modes, metadata and variable names; never values. */
   surfaces(): SurfaceInfo[];
   /** The same object `llm-auth status [name]` prints. */
-  status(name?: string): { [key: string]: JsonValue };
+  status(name?: string): StatusDocument;
   reload(): Promise<void>;
 }
 
@@ -41,30 +41,27 @@ const info = (s: Surface): SurfaceInfo => ({ name: s.name, auth: s.auth, metadat
 
 /** Opens the store: safety checks (all four, when it exists), then the envelopes. */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
-  const cwd = options.cwd ?? process.cwd();
-  const env = options.env ?? process.env;
-  const p = resolveStorePath(options.envFile, cwd, homedir());
-  const load = async (): Promise<LoadedStore> => {
-    if (fs.existsSync(p.absolute)) {
-      try {
-        await validateEnvStore(p, { warn: options.onWarning });
-      } catch (err) {
-        if (err instanceof LlmAuthError) throw new LlmAuthError(err.message, { kind: 'store' });
-        throw err;
-      }
+  // The caller's `env` decides values; git and hg still run with the process's own environment.
+  const rt = createRuntime({
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
+    ...(options.env !== undefined && { env: options.env }),
+    vcs: createVcsRunner(process.env),
+  });
+  const warn = options.onWarning ?? (() => undefined);
+  const load = async (): Promise<StoreFront> => {
+    try {
+      return await StoreFront.open(rt, { envFile: options.envFile, checks: 'if-exists', warn });
+    } catch (err) {
+      // Every failure of opening is about the store (unsafe or malformed).
+      if (err instanceof LlmAuthError) throw new LlmAuthError(err.message, { kind: 'store' });
+      throw err;
     }
-    return loadStore(p, env);
   };
   let store = await load();
   return {
-    path: p.display,
+    path: store.path.display,
     surfaces: () => store.surfaces.map(info),
-    status: (name) =>
-      statusDocument(
-        store,
-        { store, path: p, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), warn: options.onWarning ?? (() => undefined) },
-        name,
-      ),
+    status: (name) => statusDocument(store, name),
     async reload() {
       store = await load();
     },

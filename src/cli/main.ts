@@ -1,28 +1,17 @@
 // The command line: parse argv with commander, run one command, catch once, map errors to exit codes.
 import { Command, CommanderError, Option } from 'commander';
-import { homedir } from 'node:os';
 import { LlmAuthError } from '../lib/errors.js';
 import { runInterruptCleanups } from '../lib/interrupt.js';
+import type { Runtime } from '../lib/runtime.js';
+import { createRuntime } from '../runtime.js';
 import { VERSION } from '../version.js';
-import type { Environment } from '../store/store.js';
-import type { VcsRunner } from '../safety/runner.js';
-import type { Fetch } from '../lib/http.js';
 import { addApiKeyCommand, type AddApiKeyOptions } from './commands/add-api-key.js';
-import { statusCommand } from './commands/status.js';
-import { testCommand, type TestCommandOptions } from './commands/test.js';
 import { loginCommand, type LoginOptions } from './commands/login.js';
 import { renewCommand } from './commands/renew.js';
-import type { CommandContext } from './context.js';
-import { Output, type Streams } from './output.js';
-
-export interface MainDependencies extends Partial<Streams> {
-  cwd?: string;
-  env?: Environment;
-  home?: string;
-  now?: () => number;
-  runner?: VcsRunner;
-  fetch?: Fetch;
-}
+import { statusCommand } from './commands/status.js';
+import { testCommand, type TestCommandOptions } from './commands/test.js';
+import type { Invocation } from './context.js';
+import { Output } from './output.js';
 
 const HELP_AFTER = `
 Examples:
@@ -45,11 +34,11 @@ Exit codes:
 The store must be readable only by you (chmod 600), ignored by git, Mercurial or Sapling, untracked, and
 absent from commit history; llm-auth refuses it otherwise.`;
 
-type Invocation = (ctx: CommandContext) => Promise<number>;
+type Run = (inv: Invocation) => Promise<number>;
+type Select = (run: Run) => void;
 
-function buildProgram(capture: { out: string; err: string }, select: (inv: Invocation) => void): Command {
-  const program = new Command('llm-auth');
-  program
+function rootProgram(capture: { out: string; err: string }): Command {
+  return new Command('llm-auth')
     .description('Keep the credentials of LLM developer tools in a git-ignored .env, in metadata envelopes.')
     .version(VERSION, '--version', 'print the version')
     .helpOption('-h, --help', 'show help')
@@ -66,12 +55,14 @@ function buildProgram(capture: { out: string; err: string }, select: (inv: Invoc
     })
     .showSuggestionAfterError(true)
     .addHelpText('after', HELP_AFTER);
+}
 
+function addReadCommands(program: Command, select: Select): void {
   program
     .command('status')
     .description('show each surface as JSON: presence, expiry; no secret, no network')
     .argument('[surface]', 'only surfaces with this name')
-    .action((surface: string | undefined) => select((ctx) => statusCommand(ctx, surface)));
+    .action((surface: string | undefined) => select((inv) => statusCommand(inv, surface)));
 
   program
     .command('test')
@@ -82,8 +73,10 @@ function buildProgram(capture: { out: string; err: string }, select: (inv: Invoc
     .option('--timeout <seconds>', 'per-request timeout in seconds (default 60)')
     .option('--verbose', 'trace the live ChatGPT check on stderr')
     .option('--show-raw-error', 'show the raw (redacted) body of a failed live ChatGPT check')
-    .action((surface: string | undefined, options: TestCommandOptions) => select((ctx) => testCommand(ctx, surface, options)));
+    .action((surface: string | undefined, options: TestCommandOptions) => select((inv) => testCommand(inv, surface, options)));
+}
 
+function addWriteCommands(program: Command, select: Select): void {
   program
     .command('login')
     .description('sign in: ChatGPT subscription through the device-code flow (refreshes first when it can)')
@@ -91,14 +84,14 @@ function buildProgram(capture: { out: string; err: string }, select: (inv: Invoc
     .option('--timeout <seconds>', 'give up waiting for the sign-in after this many seconds (default 180)')
     .option('--no-browser', 'do not open the verification page')
     .option('--with-token', 'read a portal session token from stdin (gateway-key surfaces)')
-    .action((surface: string | undefined, options: LoginOptions) => select((ctx) => loginCommand(ctx, surface, options)));
+    .action((surface: string | undefined, options: LoginOptions) => select((inv) => loginCommand(inv, surface, options)));
 
   program
     .command('renew')
     .description('refresh renewable surfaces (ChatGPT tokens rotate; safe to run from cron)')
     .argument('[surface]', 'only surfaces with this name (default: every surface with renew=true)')
     .option('--force', 'refresh even when another process refreshed within the last minute')
-    .action((surface: string | undefined, options: { force?: boolean }) => select((ctx) => renewCommand(ctx, surface, options)));
+    .action((surface: string | undefined, options: { force?: boolean }) => select((inv) => renewCommand(inv, surface, options)));
 
   program
     .command('add-api-key')
@@ -111,58 +104,59 @@ function buildProgram(capture: { out: string; err: string }, select: (inv: Invoc
     .option('--key <key>', 'the key itself (else add it to the store by hand)')
     .option('--allow-unignored', 'write even when the store is not ignored by the VCS')
     .action((surface: string, provider: string, options: AddApiKeyOptions) =>
-      select((ctx) => addApiKeyCommand(ctx, surface, provider, options)),
+      select((inv) => addApiKeyCommand(inv, surface, provider, options)),
     );
-  return program;
 }
 
-/** Runs the CLI on argv (without node and script) and resolves to the exit code. Never throws. */
-export async function main(argv: readonly string[], deps: MainDependencies = {}): Promise<number> {
-  const streams: Streams = { stdout: deps.stdout ?? process.stdout, stderr: deps.stderr ?? process.stderr };
-  const output = new Output(streams);
+type Parsed = { kind: 'run'; run: Run; envFile: string | undefined } | { kind: 'exit'; code: number };
+
+/** Parses argv: the command to run, or the exit code of help, version or a usage error (already printed). */
+async function parseArguments(argv: readonly string[], rt: Runtime, output: Output): Promise<Parsed> {
   const capture = { out: '', err: '' };
-  let invocation: Invocation | undefined;
-  const program = buildProgram(capture, (inv) => {
-    invocation = inv;
-  });
+  let run: Run | undefined;
+  const program = rootProgram(capture);
+  const select: Select = (r) => {
+    run = r;
+  };
+  addReadCommands(program, select);
+  addWriteCommands(program, select);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
-        streams.stdout.write(capture.out);
-        return 0;
-      }
-      // No command at all: commander would print the help on stderr; we give the fixed one-line error.
-      if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') {
-        output.error('the following arguments are required: command');
-        return 2;
-      }
-      output.error(err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim());
-      return 2;
+    if (!(err instanceof CommanderError)) {
+      output.error('unexpected failure while parsing the command line');
+      return { kind: 'exit', code: 2 };
     }
-    output.error('unexpected failure while parsing the command line');
-    return 2;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
+      rt.stdout.write(capture.out);
+      return { kind: 'exit', code: 0 };
+    }
+    // No command at all: commander would print the help on stderr; we give the fixed one-line error.
+    if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') {
+      output.error('the following arguments are required: command');
+      return { kind: 'exit', code: 2 };
+    }
+    output.error(err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim());
+    return { kind: 'exit', code: 2 };
   }
-  if (!invocation) {
+  if (!run) {
     output.error('the following arguments are required: command');
-    return 2;
+    return { kind: 'exit', code: 2 };
   }
-  const envFile = program.opts<{ envFile?: string }>().envFile;
-  const ctx: CommandContext = {
-    cwd: deps.cwd ?? process.cwd(),
-    env: deps.env ?? process.env,
-    home: deps.home ?? homedir(),
-    now: deps.now ?? Date.now,
-    sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-    output,
-    stderr: streams.stderr,
-    envFile,
-    runner: deps.runner,
-    fetch: deps.fetch,
-  };
+  return { kind: 'run', run, envFile: program.opts<{ envFile?: string }>().envFile };
+}
+
+/**
+ * Runs the CLI on argv (without node and script) and resolves to the exit code. Never throws. `overrides`
+ * replace parts of the process's Runtime (tests pass a fake clock, a loopback fetch, captured streams).
+ */
+export async function main(argv: readonly string[], overrides: Partial<Runtime> = {}): Promise<number> {
+  const rt = createRuntime(overrides);
+  const output = new Output(rt);
+  const parsed = await parseArguments(argv, rt, output);
+  if (parsed.kind === 'exit') return parsed.code;
   try {
-    const code = await invocation(ctx);
+    const code = await parsed.run({ rt, output, envFile: parsed.envFile });
     output.flush();
     return code;
   } catch (err) {

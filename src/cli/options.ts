@@ -1,7 +1,7 @@
 // Option values shared by several commands.
 import { usageError } from '../lib/errors.js';
 import { positiveSeconds } from '../lib/numbers.js';
-import { repr } from '../lib/text.js';
+import { repr } from '../lib/python.js';
 
 /** `--timeout SECONDS`: a positive finite number as Python's float() reads it, else a usage error (core.md §1.2). */
 export function timeoutSeconds(value: string | undefined, fallback: string): { seconds: number; label: string } {

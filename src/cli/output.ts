@@ -1,9 +1,10 @@
 // The output layer: results are collected and written only when the command succeeds; every line that
 // leaves the process passes through the last line of secret redaction (core.md §14.2).
+import type { OutputStream } from '../lib/runtime.js';
 
 export interface Streams {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
 }
 
 const MIN_SECRET_LENGTH = 8;
@@ -14,14 +15,17 @@ export class Output {
 
   constructor(private readonly streams: Streams) {}
 
-  /** Known secrets of 8 or more characters are replaced by `[redacted]` in everything printed. */
+  /**
+   * Known secrets of 8 or more characters are replaced by `[redacted]` in everything printed. Whole values
+   * only: unlike `redactSecrets` (lib/redact.ts), no prefix or suffix rule, since this pass sees every line.
+   */
   addSecrets(values: Iterable<string>): void {
     const all = new Set(this.secrets);
     for (const v of values) if (v.length >= MIN_SECRET_LENGTH) all.add(v);
     this.secrets = [...all].sort((a, b) => b.length - a.length);
   }
 
-  redact(text: string): string {
+  maskKnownSecrets(text: string): string {
     let out = text;
     for (const s of this.secrets) out = out.split(s).join('[redacted]');
     return out;
@@ -29,29 +33,29 @@ export class Output {
 
   /** A result line for stdout, written by flush(). */
   result(line: string): void {
-    this.lines.push(this.redact(line) + '\n');
+    this.lines.push(this.maskKnownSecrets(line) + '\n');
   }
 
   warn(message: string): void {
-    this.streams.stderr.write(`warning: ${this.redact(message)}\n`);
+    this.streams.stderr.write(`warning: ${this.maskKnownSecrets(message)}\n`);
   }
 
   hint(message: string): void {
-    this.streams.stderr.write(`hint: ${this.redact(message)}\n`);
+    this.streams.stderr.write(`hint: ${this.maskKnownSecrets(message)}\n`);
   }
 
   /** A line for stdout that must be seen now (the device code while we poll). */
   immediate(line: string): void {
-    this.streams.stdout.write(`${this.redact(line)}\n`);
+    this.streams.stdout.write(`${this.maskKnownSecrets(line)}\n`);
   }
 
   /** A diagnostic line for `--verbose`, on stderr as it happens. */
   trace(line: string): void {
-    this.streams.stderr.write(`${this.redact(line)}\n`);
+    this.streams.stderr.write(`${this.maskKnownSecrets(line)}\n`);
   }
 
   error(message: string): void {
-    this.streams.stderr.write(`error: ${this.redact(message)}\n`);
+    this.streams.stderr.write(`error: ${this.maskKnownSecrets(message)}\n`);
   }
 
   flush(): void {

@@ -2,7 +2,7 @@
 // person can see it). Both are decided from the process's own streams and environment.
 import { spawn } from 'node:child_process';
 import { onInterrupt } from '../lib/interrupt.js';
-import type { Environment } from '../store/store.js';
+import type { Environment, OutputStream } from '../lib/runtime.js';
 
 const FRAMES = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
 const ERASE_LINE = '\r\x1b[2K';
@@ -12,7 +12,7 @@ export interface Spinner {
   stop(): void;
 }
 
-export function createSpinner(stream: NodeJS.WritableStream & { isTTY?: boolean }): Spinner {
+export function createSpinner(stream: OutputStream): Spinner {
   let timer: NodeJS.Timeout | undefined;
   let unregister: (() => void) | undefined;
   let frame = 0;
@@ -68,7 +68,7 @@ const OPENER_VARIABLES = [
  * rather than with the `open` package because that one hands the browser our whole environment, which may
  * hold API keys; this one passes an allow-list.
  */
-export function openUrl(url: string, env: Environment, platform: NodeJS.Platform = process.platform): void {
+export function openUrl(url: string, env: Environment, platform: NodeJS.Platform): void {
   const childEnv: Record<string, string> = {};
   for (const k of OPENER_VARIABLES) if (env[k] !== undefined) childEnv[k] = env[k]!;
   const [command, args] =

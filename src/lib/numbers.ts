@@ -1,5 +1,5 @@
 // Reading numbers from option text the way Python's float() does (the Python tool parses `--timeout` so).
-import { pyTrim } from './text.js';
+import { pyTrim } from './python.js';
 
 const DIGITS = '\\d(?:_?\\d)*';
 const FLOAT = new RegExp(`^[+-]?(?:(?:${DIGITS})?\\.${DIGITS}|${DIGITS}\\.?)(?:[eE][+-]?${DIGITS})?$`);

@@ -1,5 +1,5 @@
 // Redaction and error cleaning (core.md §13). Pure.
-import { pyTrim, splitLines } from './text.js';
+import { pyTrim, splitLines } from './python.js';
 
 const codePoints = (s: string): string[] => Array.from(s);
 
@@ -7,7 +7,7 @@ const codePoints = (s: string): string[] => Array.from(s);
  * Every whole secret first (longest first), then the first 8 and last 6 characters of each secret longer than
  * 12 characters. Whole values first, so one JWT's prefix pass cannot break the match of another (core.md §15).
  */
-export function redact(text: string, secrets: Iterable<string>): string {
+export function redactSecrets(text: string, secrets: Iterable<string>): string {
   const list = [...new Set([...secrets].filter((s) => s !== ''))].sort((a, b) => b.length - a.length);
   let out = text;
   for (const secret of list) out = out.split(secret).join('[redacted]');
@@ -29,7 +29,7 @@ export function looksLikeHtmlChallenge(text: string): boolean {
 
 /** Redact, recognise HTML challenges, drop colour codes and LiteLLM noise, join lines, cap at 500. */
 export function clean(text: string, secrets: Iterable<string>): string {
-  const redacted = redact(text, secrets);
+  const redacted = redactSecrets(text, secrets);
   if (looksLikeHtmlChallenge(redacted)) return HTML_CHALLENGE;
   // eslint-disable-next-line no-control-regex
   const plain = redacted.replace(/\x1b\[[0-9;]*m/g, '');
@@ -42,7 +42,7 @@ export function clean(text: string, secrets: Iterable<string>): string {
 
 /** What `--show-raw-error` shows: redacted, from the first `<html` on when there is one, uncapped. */
 export function rawError(text: string, secrets: Iterable<string>): string {
-  const redacted = redact(text, secrets);
+  const redacted = redactSecrets(text, secrets);
   const at = redacted.toLowerCase().indexOf('<html');
   return at >= 0 ? redacted.slice(at) : redacted;
 }

@@ -1,5 +1,6 @@
 // Runs VCS commands the safe way (core.md §8.3): no shell, no stdin, an allow-listed environment, 30 s each.
 import { spawn } from 'node:child_process';
+import type { Environment } from '../lib/runtime.js';
 
 export type VcsResult =
   | { kind: 'exit'; code: number; stdout: string; stderr: string }
@@ -12,13 +13,13 @@ export interface VcsRunOptions {
   literalPathspecs?: boolean;
 }
 
-/** The injectable runner of validateEnvStore: tests may replace it, production spawns the binary. */
+/** The injectable runner of checkStoreSafety: tests may replace it, production spawns the binary. */
 export type VcsRunner = (binary: string, args: readonly string[], options?: VcsRunOptions) => Promise<VcsResult>;
 
 const PASSED_VARIABLES = ['PATH', 'HOME', 'USERPROFILE', 'XDG_CONFIG_HOME', 'SystemRoot'];
 export const VCS_TIMEOUT_MS = 30_000;
 
-export function vcsEnvironment(env: NodeJS.ProcessEnv, literalPathspecs: boolean): NodeJS.ProcessEnv {
+export function vcsEnvironment(env: Environment, literalPathspecs: boolean): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const name of PASSED_VARIABLES) if (env[name] !== undefined) out[name] = env[name];
   out.LC_ALL = 'C';
@@ -29,7 +30,7 @@ export function vcsEnvironment(env: NodeJS.ProcessEnv, literalPathspecs: boolean
   return out;
 }
 
-export function createVcsRunner(env: NodeJS.ProcessEnv = process.env): VcsRunner {
+export function createVcsRunner(env: Environment): VcsRunner {
   return (binary, args, options = {}) =>
     new Promise<VcsResult>((resolve) => {
       let child;

@@ -2,23 +2,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { storeError } from '../lib/errors.js';
-import type { StorePath } from '../store/file.js';
+import type { Runtime } from '../lib/runtime.js';
+import type { StorePath } from '../store/path.js';
 import { gitIgnoredByFiles, hgIgnoredByFile } from './ignorefile.js';
-import { createVcsRunner, type VcsRunner } from './runner.js';
 import { gitDriver, isProblem, mercurialDriver, saplingDriver, type Answer, type VcsDriver, type VcsName } from './vcs.js';
 
-export interface ValidateOptions {
-  /** false only for `add-api-key --allow-unignored`: skips the ignored check and nothing else. */
-  requireIgnored?: boolean;
-  /** `add-api-key` words the not-ignored failure differently. */
-  purpose?: 'add-api-key' | 'other';
-  runner?: VcsRunner;
-  warn?: (message: string) => void;
-  platform?: NodeJS.Platform;
-}
-
 /** Permission check (core.md §8.1); also refuses an existing store that is not a regular file. */
-export function checkPermissions(p: StorePath, platform: NodeJS.Platform = process.platform): void {
+export function checkPermissions(p: StorePath, platform: NodeJS.Platform): void {
   let st: fs.Stats;
   try {
     st = fs.statSync(p.absolute);
@@ -105,88 +95,135 @@ function toRel(root: string, storeReal: string): string {
   return path.relative(root, storeReal).split(path.sep).join('/');
 }
 
+interface CheckPlan {
+  readonly p: StorePath;
+  readonly marker: Marker;
+  readonly storeReal: string;
+  readonly requireIgnored: boolean;
+  readonly purpose: 'add-api-key' | 'other';
+  readonly warn: (message: string) => void;
+}
+
+const toRelFrom = (plan: CheckPlan, root: string): string => toRel(root, plan.storeReal);
+
+function notIgnored(plan: CheckPlan, vcs: VcsName, rel: string): Error {
+  const { p } = plan;
+  return storeError(
+    plan.purpose === 'add-api-key'
+      ? `refusing to write API key surface to ${p.display}: ${p.display} is not ignored by ${vcs}`
+      : `${p.display} is not ignored by ${vcs}; add ${MESSAGES[vcs].pattern(rel)} to ${MESSAGES[vcs].ignorefile}`,
+  );
+}
+
+function inHistory(plan: CheckPlan, vcs: VcsName): Error {
+  return storeError(`${plan.p.display} appears in ${vcs} commit history; rotate the secrets it held and purge it from history`);
+}
+
+/** A VCS answer, or the fail-closed error (core.md §8.7). */
+function unwrap<T>(plan: CheckPlan, answer: Answer<T>, vcs: VcsName): T {
+  if (isProblem(answer)) {
+    throw storeError(`cannot check ${plan.p.display} with ${vcs}: ${answer.problem === 'error' ? answer.detail : 'not found'}`);
+  }
+  return answer;
+}
+
+/** The ignore files decide (core.md §8.8). */
+function ignoredByFiles(plan: CheckPlan, vcs: VcsName): boolean {
+  const rel = toRelFrom(plan, plan.marker.dir);
+  return vcs === 'mercurial' ? hgIgnoredByFile(plan.marker.dir, rel) : gitIgnoredByFiles(plan.marker.dir, rel, plan.marker.kind === '.git');
+}
+
+/** Without the binary (or outside a repository) only the ignored check can be made, from the files. */
+function fallback(plan: CheckPlan, driver: VcsDriver, binaryMissing: boolean): void {
+  if (plan.requireIgnored && !ignoredByFiles(plan, driver.name)) throw notIgnored(plan, driver.name, toRelFrom(plan, plan.marker.dir));
+  if (binaryMissing) {
+    plan.warn(
+      `${driver.binary} not found; could not check whether ${plan.p.display} is tracked by ${driver.name} or appears in its commit history`,
+    );
+  }
+}
+
+interface Questions {
+  rel: string;
+  ignored: Promise<Answer<boolean>> | undefined;
+  tracked: Promise<Answer<boolean>>;
+  history: Promise<Answer<boolean>>;
+}
+
+/** Asks the three questions at once (answers never reject, so unread ones need no handling). */
+function ask(plan: CheckPlan, driver: VcsDriver, root: string, storeExists: boolean): Questions {
+  const rel = toRelFrom(plan, root);
+  const ignored: Promise<Answer<boolean>> | undefined = !plan.requireIgnored
+    ? undefined
+    : driver.name === 'sapling' && !storeExists
+      ? Promise.resolve(ignoredByFiles(plan, 'sapling'))
+      : driver.ignored(root, rel);
+  return { rel, ignored, tracked: driver.tracked(root, rel), history: driver.history(root, rel) };
+}
+
+/** The answers, used in the order of the checks: ignored, tracked, history. */
+async function judge(plan: CheckPlan, driver: VcsDriver, answers: Questions): Promise<void> {
+  if (answers.ignored && !unwrap(plan, await answers.ignored, driver.name)) throw notIgnored(plan, driver.name, answers.rel);
+  if (unwrap(plan, await answers.tracked, driver.name)) {
+    throw storeError(
+      `${plan.p.display} is tracked by ${driver.name}; untrack it (${MESSAGES[driver.name].untrack(answers.rel)}) and rotate the secrets it held`,
+    );
+  }
+  if (unwrap(plan, await answers.history, driver.name)) throw inHistory(plan, driver.name);
+}
+
+export interface SafetyOptions {
+  /** false only for `add-api-key --allow-unignored`: skips the ignored check and nothing else. */
+  requireIgnored?: boolean;
+  /** `add-api-key` words the not-ignored failure differently. */
+  purpose?: 'add-api-key' | 'other';
+  warn?: (message: string) => void;
+}
+
 /**
- * Runs every check in order; the first failure throws an LlmAuthError (exit 1). Missing binaries fall back
- * to the ignore files and warn; VCS errors fail closed.
+ * The store safety checks (core.md §8): permission, then ignored, tracked and history for the repository
+ * around the store. The first failure throws an LlmAuthError (exit 1). Missing binaries fall back to the
+ * ignore files and warn; VCS errors fail closed.
  */
-export async function validateEnvStore(p: StorePath, options: ValidateOptions = {}): Promise<void> {
-  const requireIgnored = options.requireIgnored !== false;
-  const warn = options.warn ?? (() => undefined);
-  checkPermissions(p, options.platform);
+export async function checkStoreSafety(p: StorePath, rt: Runtime, options: SafetyOptions = {}): Promise<void> {
+  checkPermissions(p, rt.platform);
   const { start, storeReal } = realLocation(p.absolute);
   const marker = findMarker(start);
   if (!marker) return;
-  const run = options.runner ?? createVcsRunner();
-
-  const failNotIgnored = (vcs: VcsName, rel: string): Error =>
-    storeError(
-      options.purpose === 'add-api-key'
-        ? `refusing to write API key surface to ${p.display}: ${p.display} is not ignored by ${vcs}`
-        : `${p.display} is not ignored by ${vcs}; add ${MESSAGES[vcs].pattern(rel)} to ${MESSAGES[vcs].ignorefile}`,
-    );
-  const unwrap = <T>(answer: Answer<T>, vcs: VcsName): T => {
-    if (isProblem(answer)) {
-      throw storeError(`cannot check ${p.display} with ${vcs}: ${answer.problem === 'error' ? answer.detail : 'not found'}`);
-    }
-    return answer;
+  const plan: CheckPlan = {
+    p,
+    marker,
+    storeReal,
+    requireIgnored: options.requireIgnored !== false,
+    purpose: options.purpose ?? 'other',
+    warn: options.warn ?? (() => undefined),
   };
-  const fileIgnored = (vcs: VcsName): boolean => {
-    const rel = toRel(marker.dir, storeReal);
-    return vcs === 'mercurial' ? hgIgnoredByFile(marker.dir, rel) : gitIgnoredByFiles(marker.dir, rel, marker.kind === '.git');
-  };
-  const inHistory = (vcs: VcsName): Error =>
-    storeError(`${p.display} appears in ${vcs} commit history; rotate the secrets it held and purge it from history`);
-  const fallback = (driver: VcsDriver, binaryMissing: boolean): void => {
-    if (requireIgnored && !fileIgnored(driver.name)) throw failNotIgnored(driver.name, toRel(marker.dir, storeReal));
-    if (binaryMissing) {
-      warn(
-        `${driver.binary} not found; could not check whether ${p.display} is tracked by ${driver.name} or appears in its commit history`,
-      );
-    }
-  };
+  const run = rt.vcs;
 
   let driver: VcsDriver;
   if (marker.kind === '.git') driver = gitDriver(run);
   else if (marker.kind === '.hg') driver = mercurialDriver(run);
   else {
     const sl = saplingDriver(run);
-    if (isProblem(await sl.installed())) return fallback(sl, true);
+    if (isProblem(await sl.installed())) return fallback(plan, sl, true);
     driver = sl;
   }
 
   const storeExists = fs.existsSync(p.absolute);
-  // The three questions are asked at once, assuming the marker's directory is the root; the answers are
-  // used only when the VCS confirms that root, and in the order of the checks. (Answers never reject, so
-  // the ones we end up not reading need no handling.)
-  const ask = (root: string) => {
-    const rel = toRel(root, storeReal);
-    const ignored: Promise<Answer<boolean>> | undefined = !requireIgnored
-      ? undefined
-      : driver.name === 'sapling' && !storeExists
-        ? Promise.resolve(fileIgnored('sapling'))
-        : driver.ignored(root, rel);
-    return { rel, ignored, tracked: driver.tracked(root, rel), history: driver.history(root, rel) };
-  };
-  const speculative = ask(marker.dir);
+  // Asked at once, assuming the marker's directory is the root; used only when the VCS confirms that root.
+  const speculative = ask(plan, driver, marker.dir, storeExists);
   const rootAnswer = await driver.root(start);
-  if (isProblem(rootAnswer) && rootAnswer.problem === 'missing') return fallback(driver, true);
-  const root = unwrap(rootAnswer, driver.name);
-  if (root === null) return fallback(driver, false);
-  const answers = path.resolve(root) === marker.dir ? speculative : ask(path.resolve(root));
-  if (answers.ignored && !unwrap(await answers.ignored, driver.name)) throw failNotIgnored(driver.name, answers.rel);
-  const msg = MESSAGES[driver.name];
-  if (unwrap(await answers.tracked, driver.name)) {
-    throw storeError(
-      `${p.display} is tracked by ${driver.name}; untrack it (${msg.untrack(answers.rel)}) and rotate the secrets it held`,
-    );
-  }
-  if (unwrap(await answers.history, driver.name)) throw inHistory(driver.name);
+  if (isProblem(rootAnswer) && rootAnswer.problem === 'missing') return fallback(plan, driver, true);
+  const root = unwrap(plan, rootAnswer, driver.name);
+  if (root === null) return fallback(plan, driver, false);
+  const resolvedRoot = path.resolve(root);
+  await judge(plan, driver, resolvedRoot === marker.dir ? speculative : ask(plan, driver, resolvedRoot, storeExists));
   if (marker.saplingInGit) {
     // git decided; a Sapling checkout in git mode may also hold history only Sapling knows.
     const sl = saplingDriver(run);
     if (!isProblem(await sl.installed())) {
-      const hit = await sl.history(path.resolve(root), answers.rel);
-      if (unwrap(hit, 'sapling')) throw inHistory('sapling');
+      const hit = await sl.history(resolvedRoot, toRelFrom(plan, resolvedRoot));
+      if (unwrap(plan, hit, 'sapling')) throw inHistory(plan, 'sapling');
     }
   }
 }

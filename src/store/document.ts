@@ -1,7 +1,8 @@
 // Text edits of the store: append an envelope, write the managed ChatGPT block, migrate legacy blocks
 // (core.md §6, §9.3). Pure: text in, text out. Lines nobody edits keep their bytes and terminators.
 import { storeError } from '../lib/errors.js';
-import { pyTrim, reprString } from '../lib/text.js';
+import { containsLineSeparator, pyTrim, reprString } from '../lib/python.js';
+import { matchBegin, matchEnd } from './envelope.js';
 import { quoteValue } from './values.js';
 
 export const HEADER_LINES: readonly string[] = [
@@ -181,4 +182,80 @@ export function writeManagedRecord(text: string, recordJson: string, nowMs: numb
   if (!hasHeader) out = [...HEADER_LINES.map(fresh), fresh(''), ...out];
   // A former last line that is no longer last, or still last, gets the style's terminator.
   return fromDocument({ bom: doc.bom, lines: out, style });
+}
+
+/** The key of a `# key=value` metadata line, or undefined (the trimmed line, as envelope parsing reads it). */
+function metadataKey(content: string): string | undefined {
+  const t = pyTrim(content);
+  if (!t.startsWith('#')) return undefined;
+  const rest = pyTrim(t.slice(1));
+  const eq = rest.indexOf('=');
+  return eq < 0 ? undefined : pyTrim(rest.slice(0, eq));
+}
+
+/** The key of a `KEY=value` assignment line, or undefined. */
+function assignmentKey(content: string): string | undefined {
+  const t = pyTrim(content);
+  if (t === '' || t.startsWith('#')) return undefined;
+  const eq = t.indexOf('=');
+  const key = eq < 0 ? '' : pyTrim(t.slice(0, eq));
+  return key === '' ? undefined : key;
+}
+
+export interface EnvelopeId {
+  readonly name: string;
+  readonly auth: string;
+}
+
+/** The BEGIN and END line indexes of the first envelope with this name and mode. */
+function findEnvelope(lines: readonly Line[], id: EnvelopeId): { begin: number; end: number } {
+  for (let i = 0; i < lines.length; i++) {
+    const begin = matchBegin(pyTrim(lines[i]!.content));
+    if (!begin || begin[0] !== id.name || begin[1] !== id.auth) continue;
+    for (let j = i + 1; j < lines.length; j++) {
+      const end = matchEnd(pyTrim(lines[j]!.content));
+      if (end) return { begin: i, end: j };
+    }
+    break;
+  }
+  throw storeError(`auth surface ${id.name} ${id.auth} not found in the store`);
+}
+
+/**
+ * Sets `KEY=value` inside an envelope: the first assignment of the key is replaced (its terminator kept),
+ * or a new line goes before the END marker. Every other line keeps its bytes.
+ */
+export function setEnvelopeVariable(text: string, id: EnvelopeId, key: string, value: string): string {
+  const doc = toDocument(text);
+  const { begin, end } = findEnvelope(doc.lines, id);
+  const content = `${key}=${quoteValue(value)}`;
+  const at = doc.lines.findIndex((l, i) => i > begin && i < end && assignmentKey(l.content) === key);
+  if (at >= 0) doc.lines[at] = { content, term: doc.lines[at]!.term };
+  else doc.lines.splice(end, 0, { content, term: doc.style });
+  return fromDocument(doc, false);
+}
+
+/**
+ * Sets (or, with undefined, removes) the `# key=value` metadata line of an envelope. Every line of the key is
+ * removed; a new value takes the place of the first one, else follows the envelope's last metadata line.
+ */
+export function setEnvelopeMetadata(text: string, id: EnvelopeId, key: string, value: string | undefined): string {
+  if (containsLineSeparator(key) || (value !== undefined && containsLineSeparator(value))) {
+    throw storeError(`metadata ${key} must be a single line`);
+  }
+  const doc = toDocument(text);
+  const { begin, end } = findEnvelope(doc.lines, id);
+  const inside = doc.lines.slice(begin + 1, end);
+  const first = inside.findIndex((l) => metadataKey(l.content) === key);
+  let lastMetadata = -1;
+  inside.forEach((l, i) => {
+    if (metadataKey(l.content) !== undefined) lastMetadata = i;
+  });
+  const kept = inside.filter((l) => metadataKey(l.content) !== key);
+  if (value !== undefined) {
+    // Position among the kept lines: where the first old line was, else after the last metadata line.
+    kept.splice(first >= 0 ? first : lastMetadata + 1, 0, { content: `# ${key}=${value}`, term: doc.style });
+  }
+  doc.lines = [...doc.lines.slice(0, begin + 1), ...kept, ...doc.lines.slice(end)];
+  return fromDocument(doc, false);
 }

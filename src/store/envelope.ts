@@ -1,6 +1,6 @@
 // Envelope grammar: store text -> surfaces (core.md §3). Pure.
 import { storeError } from '../lib/errors.js';
-import { pyTrim, splitLines } from '../lib/text.js';
+import { pyTrim, splitLines } from '../lib/python.js';
 
 export interface Surface {
   readonly name: string;

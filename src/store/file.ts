@@ -4,15 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LlmAuthError, storeError, systemErrorReason } from '../lib/errors.js';
 import { onInterrupt } from '../lib/interrupt.js';
+import type { Runtime } from '../lib/runtime.js';
 import { acquireLock, type LockOptions } from './lock.js';
-
-export { acquireLock, type HeldLock, type LockOptions } from './lock.js';
-
-/** The store path: `absolute` for file operations, `display` for messages (core.md §1.3). */
-export interface StorePath {
-  readonly absolute: string;
-  readonly display: string;
-}
+import type { StorePath } from './path.js';
 
 /** Larger stores are refused: a credential file is a few kilobytes, and a huge one is a mistake or an attack. */
 export const MAX_STORE_BYTES = 16 * 1024 * 1024;
@@ -83,11 +77,6 @@ function writeFailed(p: StorePath, err: unknown): LlmAuthError {
   return storeError(`could not write ${p.display}: ${systemErrorReason(err)}`);
 }
 
-export interface UpdateOptions extends LockOptions {
-  /** Called when `fchmod` of the temporary file fails. */
-  warn?: (message: string) => void;
-}
-
 /** What a holder of the store lock may do: read the file, and replace it atomically. */
 export interface LockedStore {
   read(): StoreText | undefined;
@@ -100,18 +89,22 @@ export interface LockedStore {
 }
 
 /** Runs `fn` holding the store lock (core.md §7.1); the lock is released however `fn` ends. */
-export async function withStoreLock<T>(p: StorePath, fn: (store: LockedStore) => Promise<T> | T, options: UpdateOptions = {}): Promise<T> {
+export async function withStoreLock<T>(
+  p: StorePath,
+  rt: Runtime,
+  fn: (store: LockedStore) => Promise<T> | T,
+  options: LockOptions = {},
+): Promise<T> {
   const dir = path.dirname(p.absolute);
-  const base = path.basename(p.absolute);
   checkWritable(p);
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (err) {
     throw writeFailed(p, err);
   }
-  const lock = await acquireLock(p, options);
+  const lock = await acquireLock(p, rt, options);
   try {
-    removeLeftoverTemps(dir, base);
+    removeLeftoverTemps(dir, path.basename(p.absolute));
     return await fn({
       read: () => {
         checkWritable(p);
@@ -124,7 +117,7 @@ export async function withStoreLock<T>(p: StorePath, fn: (store: LockedStore) =>
           const before = currentIdentity(p);
           const text = compute(readStoreText(p));
           if (text === undefined) return;
-          if (writeAtomically(p, dir, base, text, before, options)) return;
+          if (writeAtomically(p, rt, text, before, options.warn)) return;
         }
         throw storeError(`${p.display} changed during the update; try again`);
       },
@@ -132,31 +125,6 @@ export async function withStoreLock<T>(p: StorePath, fn: (store: LockedStore) =>
   } finally {
     await lock.release();
   }
-}
-
-/**
- * Read-modify-write under the store lock (core.md §7.2). `compute` gets the text re-read inside the lock
- * (undefined when the store does not exist) and returns the new text, or undefined to write nothing.
- * Any failure leaves the store untouched and no temporary file behind.
- */
-export async function updateStore<T>(
-  p: StorePath,
-  compute: (current: StoreText | undefined) => { text: string | undefined; result: T },
-  options: UpdateOptions = {},
-): Promise<T> {
-  return withStoreLock(
-    p,
-    (locked) => {
-      let result: T | undefined;
-      locked.write((current) => {
-        const out = compute(current);
-        result = out.result;
-        return out.text;
-      });
-      return result as T;
-    },
-    options,
-  );
 }
 
 function removeLeftoverTemps(dir: string, base: string): void {
@@ -179,8 +147,9 @@ function removeLeftoverTemps(dir: string, base: string): void {
 }
 
 /** Writes a temporary file and renames it over the store; false when the store changed meanwhile. */
-function writeAtomically(p: StorePath, dir: string, base: string, text: string, before: string, options: UpdateOptions): boolean {
-  const tmp = path.join(dir, `${base}.llm-auth-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+function writeAtomically(p: StorePath, rt: Runtime, text: string, before: string, warn?: (message: string) => void): boolean {
+  const dir = path.dirname(p.absolute);
+  const tmp = path.join(dir, `${path.basename(p.absolute)}.llm-auth-${rt.pid}-${randomBytes(4).toString('hex')}.tmp`);
   const cleanup = (): void => {
     try {
       fs.unlinkSync(tmp);
@@ -195,7 +164,7 @@ function writeAtomically(p: StorePath, dir: string, base: string, text: string, 
       try {
         fs.fchmodSync(fd, 0o600);
       } catch (err) {
-        options.warn?.(`could not restrict ${p.display} permissions: ${systemErrorReason(err)}`);
+        warn?.(`could not restrict ${p.display} permissions: ${systemErrorReason(err)}`);
       }
       fs.writeSync(fd, Buffer.from(text, 'utf8'));
       fs.fsyncSync(fd);
@@ -207,14 +176,14 @@ function writeAtomically(p: StorePath, dir: string, base: string, text: string, 
       unregister();
       return false;
     }
-    renameOver(tmp, p.absolute);
+    renameOver(tmp, p.absolute, { platform: rt.platform });
     unregister();
   } catch (err) {
     cleanup();
     unregister();
     throw writeFailed(p, err);
   }
-  fsyncDirectory(dir);
+  fsyncDirectory(dir, rt.platform);
   return true;
 }
 
@@ -227,11 +196,12 @@ const RETRIED_RENAME_CODES = new Set(['EPERM', 'EACCES', 'EBUSY']);
 export function renameOver(
   from: string,
   to: string,
-  deps: { platform?: NodeJS.Platform; rename?: (a: string, b: string) => void; sleepMs?: (ms: number) => void } = {},
+  deps: { platform: NodeJS.Platform; rename?: (a: string, b: string) => void; sleepMs?: (ms: number) => void },
 ): void {
   const rename = deps.rename ?? fs.renameSync;
+  // A synchronous pause: the rename runs inside a synchronous write step.
   const sleepMs = deps.sleepMs ?? ((ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms));
-  const retries = (deps.platform ?? process.platform) === 'win32' ? 10 : 0;
+  const retries = deps.platform === 'win32' ? 10 : 0;
   for (let attempt = 0; ; attempt++) {
     try {
       rename(from, to);
@@ -243,8 +213,8 @@ export function renameOver(
   }
 }
 
-function fsyncDirectory(dir: string): void {
-  if (process.platform === 'win32') return;
+function fsyncDirectory(dir: string, platform: NodeJS.Platform): void {
+  if (platform === 'win32') return;
   try {
     const fd = fs.openSync(dir, 'r');
     try {

@@ -3,38 +3,44 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { storeError, systemErrorReason } from '../lib/errors.js';
 import { onInterrupt } from '../lib/interrupt.js';
-import type { StorePath } from './file.js';
+import { parseJson } from '../lib/http.js';
+import { schema } from '../lib/schema.js';
+import type { Runtime } from '../lib/runtime.js';
+import type { StorePath } from './path.js';
 
 export interface LockOptions {
   /** Gives up after this many milliseconds (default 120 s). */
   timeoutMs?: number;
+  /** `warning: waiting for {path}.lock ...`, once, after 1 s of waiting. */
   warn?: (message: string) => void;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+const HEARTBEAT_MS = 10_000;
+const STALE_AGE_MS = 60_000;
+const STALE_UNPARSABLE_AGE_MS = 10_000;
+const WARN_AFTER_MS = 1000;
+
+/** The lock file's JSON line; any field may be missing or wrongly typed in a lock someone else wrote. */
+const LockFile = schema((z) =>
+  z.looseObject({
+    host: z.catch(z.optional(z.string()), undefined),
+    pid: z.catch(z.optional(z.number().check(z.refine(Number.isInteger))), undefined),
+  }),
+);
+
 interface LockInfo {
-  readonly nonce: string | undefined;
   readonly pid: string;
   readonly stale: boolean;
   readonly raw: string;
 }
 
-const HOST = hostname();
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function inspectLock(lockPath: string, nowMs: number): Promise<LockInfo | undefined> {
+async function inspectLock(lockPath: string, rt: Runtime): Promise<LockInfo | undefined> {
   let raw: string;
   let st: fs.Stats;
   try {
@@ -44,40 +50,25 @@ async function inspectLock(lockPath: string, nowMs: number): Promise<LockInfo | 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const age = nowMs - st.mtimeMs;
-  let parsed: { host?: unknown; pid?: unknown; nonce?: unknown } | undefined;
-  try {
-    const value: unknown = JSON.parse(raw);
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) parsed = value as typeof parsed;
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed) return { nonce: undefined, pid: 'unknown', stale: age > 10_000, raw };
-  const pid = typeof parsed.pid === 'number' ? parsed.pid : NaN;
-  const deadHere = parsed.host === HOST && Number.isInteger(pid) && pid > 0 && !pidAlive(pid);
-  return {
-    nonce: typeof parsed.nonce === 'string' ? parsed.nonce : undefined,
-    pid: Number.isInteger(pid) ? String(pid) : 'unknown',
-    stale: deadHere || age > 60_000,
-    raw,
-  };
+  const age = rt.now() - st.mtimeMs;
+  const json = parseJson(raw);
+  const parsed = json.ok ? LockFile.parse(json.value) : undefined;
+  if (!parsed) return { pid: 'unknown', stale: age > STALE_UNPARSABLE_AGE_MS, raw };
+  const { host, pid } = parsed;
+  const deadHere = host === rt.hostname && pid !== undefined && pid > 0 && !rt.isAlive(pid);
+  return { pid: pid === undefined ? 'unknown' : String(pid), stale: deadHere || age > STALE_AGE_MS, raw };
 }
 
 /** Takes over a stale lock: exactly one contender wins the rename. */
-async function breakStaleLock(lockPath: string, judged: LockInfo): Promise<void> {
-  const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+async function breakStaleLock(lockPath: string, judged: LockInfo, rt: Runtime): Promise<void> {
+  const aside = `${lockPath}.stale-${rt.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await fsp.rename(lockPath, aside);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  let raw = '';
-  try {
-    raw = await fsp.readFile(aside, 'utf8');
-  } catch {
-    raw = '';
-  }
+  const raw = await fsp.readFile(aside, 'utf8').catch(() => '');
   if (raw !== judged.raw) {
     // We moved a lock someone took after our judgement: put it back while the name is free.
     try {
@@ -89,53 +80,24 @@ async function breakStaleLock(lockPath: string, judged: LockInfo): Promise<void>
   await fsp.unlink(aside).catch(() => undefined);
 }
 
-export interface HeldLock {
-  release(): Promise<void>;
+/** Creates the lock file exclusively; false when it exists. */
+function tryCreate(p: StorePath, lockPath: string, body: string): boolean {
+  try {
+    const fd = fs.openSync(lockPath, 'wx', 0o600);
+    try {
+      fs.writeSync(fd, body);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw storeError(`could not lock ${p.display}: ${systemErrorReason(err)}`);
+  }
 }
 
-/** The store lock (core.md §7.1): exclusive create of `{store}.lock`, stale takeover, heartbeat. */
-export async function acquireLock(p: StorePath, options: LockOptions = {}): Promise<HeldLock> {
-  const lockPath = `${p.absolute}.lock`;
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const timeoutMs = options.timeoutMs ?? 120_000;
-  const nonce = randomBytes(8).toString('hex');
-  const started = now();
-  let warned = false;
-  let holder = 'unknown';
-  for (;;) {
-    const body = JSON.stringify({ created_at: Math.floor(now() / 1000), host: HOST, nonce, pid: process.pid }) + '\n';
-    try {
-      const fd = fs.openSync(lockPath, 'wx', 0o600);
-      try {
-        fs.writeSync(fd, body);
-      } finally {
-        fs.closeSync(fd);
-      }
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw storeError(`could not lock ${p.display}: ${systemErrorReason(err)}`);
-      }
-    }
-    const info = await inspectLock(lockPath, now()).catch(() => undefined);
-    if (!info) continue;
-    holder = info.pid;
-    if (info.stale) {
-      await breakStaleLock(lockPath, info).catch(() => undefined);
-      continue;
-    }
-    const waited = now() - started;
-    if (waited >= timeoutMs) {
-      throw storeError(`timed out waiting for ${p.display}.lock (held by pid ${holder})`);
-    }
-    if (!warned && waited >= 1000) {
-      warned = true;
-      options.warn?.(`waiting for ${p.display}.lock (held by pid ${holder})`);
-    }
-    await sleep(Math.min(50 + Math.random() * 50, Math.max(1, timeoutMs - waited)));
-  }
-
+/** Holds the created lock: a heartbeat keeps it from looking stale; release removes it if it is still ours. */
+function hold(lockPath: string, nonce: string, rt: Runtime): HeldLock {
   const releaseSync = (): void => {
     try {
       const raw = fs.readFileSync(lockPath, 'utf8');
@@ -144,18 +106,44 @@ export async function acquireLock(p: StorePath, options: LockOptions = {}): Prom
       // already gone or taken over
     }
   };
-  // Touch the lock while we hold it, so nobody judges it stale by age.
   const heartbeat = setInterval(() => {
-    const t = new Date();
+    const t = new Date(rt.now());
     fs.utimes(lockPath, t, t, () => undefined);
-  }, 10_000);
+  }, HEARTBEAT_MS);
   heartbeat.unref();
   const unregister = onInterrupt(releaseSync);
   return {
-    async release() {
+    release() {
       clearInterval(heartbeat);
       unregister();
       releaseSync();
+      return Promise.resolve();
     },
   };
+}
+
+/** The store lock (core.md §7.1): exclusive create of `{store}.lock`, stale takeover, heartbeat. */
+export async function acquireLock(p: StorePath, rt: Runtime, options: LockOptions = {}): Promise<HeldLock> {
+  const lockPath = `${p.absolute}.lock`;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const nonce = randomBytes(8).toString('hex');
+  const started = rt.now();
+  let warned = false;
+  for (;;) {
+    const body = JSON.stringify({ created_at: Math.floor(rt.now() / 1000), host: rt.hostname, nonce, pid: rt.pid }) + '\n';
+    if (tryCreate(p, lockPath, body)) return hold(lockPath, nonce, rt);
+    const info = await inspectLock(lockPath, rt).catch(() => undefined);
+    if (!info) continue;
+    if (info.stale) {
+      await breakStaleLock(lockPath, info, rt).catch(() => undefined);
+      continue;
+    }
+    const waited = rt.now() - started;
+    if (waited >= timeoutMs) throw storeError(`timed out waiting for ${p.display}.lock (held by pid ${info.pid})`);
+    if (!warned && waited >= WARN_AFTER_MS) {
+      warned = true;
+      options.warn?.(`waiting for ${p.display}.lock (held by pid ${info.pid})`);
+    }
+    await rt.sleep(Math.min(50 + Math.random() * 50, Math.max(1, timeoutMs - waited)));
+  }
 }

@@ -1,5 +1,5 @@
 // Reading and writing assignment values (core.md §4, §5). Pure.
-import { hex, pyTrim, splitLines } from '../lib/text.js';
+import { hex, pyTrim, splitLines } from '../lib/python.js';
 
 /**
  * Decodes a value as Python's ast.literal_eval reads a sequence of adjacent string literals (core.md §4.2).

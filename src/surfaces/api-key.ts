@@ -1,17 +1,29 @@
 // The api-key driver: a key in the surface's primary variable, checked live against an OpenAI-compatible API
 // (core.md §11.4, §11.5).
-import { httpRequest, isObject, isSuccess, parseJson, type HttpResult } from '../lib/http.js';
-import { clean, redact } from '../lib/redact.js';
-import { pyJsonString, pyTrim, repr } from '../lib/text.js';
-import type { Surface } from '../store/envelope.js';
+import { httpRequest, isSuccess, parseJson, type HttpResult } from '../lib/http.js';
+import { pyJsonString, pyTrim, repr } from '../lib/python.js';
+import { clean, redactSecrets } from '../lib/redact.js';
+import { schema } from '../lib/schema.js';
+import type { Store, Surface } from '../store/index.js';
 import { VERSION } from '../version.js';
-import { fail, NO_RENEW_HANDLER, pass, type DriverContext, type SubtestResult, type SurfaceDriver, type TestOptions } from './types.js';
+import { fail, NO_RENEW_HANDLER, pass, type ApiKeyStatus, type SubtestResult, type SurfaceDriver, type TestOptions } from './driver.js';
 
 export const DEFAULT_API_BASE = 'https://api.openai.com/v1';
 
-function keyOf(surface: Surface, ctx: DriverContext): string | undefined {
+// The answers of an OpenAI-compatible API (core.md §11.4); loose, and a wrongly typed field reads as missing.
+const ModelAnswer = schema((z) => z.looseObject({ id: z.optional(z.unknown()) }));
+const ContentPart = schema((z) => z.looseObject({ text: z.string() }));
+const OutputItem = schema((z) => z.looseObject({ content: z.array(z.unknown()) }));
+const ResponsesAnswer = schema((z) =>
+  z.looseObject({
+    output_text: z.catch(z.optional(z.string()), undefined),
+    output: z.catch(z.optional(z.array(z.unknown())), undefined),
+  }),
+);
+
+function keyOf(surface: Surface, store: Store): string | undefined {
   if (surface.primaryEnv === undefined) return undefined;
-  const key = pyTrim(ctx.store.value(surface.primaryEnv) ?? '');
+  const key = pyTrim(store.value(surface.primaryEnv) ?? '');
   return key === '' ? undefined : key;
 }
 
@@ -41,14 +53,12 @@ export function responsesBody(model: string): string {
 
 /** `output_text` when a string, else every string `text` in `output[].content[]`, trimmed. */
 export function responseText(body: unknown): string {
-  if (!isObject(body)) return '';
-  if (typeof body.output_text === 'string') return pyTrim(body.output_text);
+  const answer = ResponsesAnswer.parse(body);
+  if (!answer) return '';
+  if (answer.output_text !== undefined) return pyTrim(answer.output_text);
   let text = '';
-  if (Array.isArray(body.output)) {
-    for (const item of body.output) {
-      if (!isObject(item) || !Array.isArray(item.content)) continue;
-      for (const part of item.content) if (isObject(part) && typeof part.text === 'string') text += part.text;
-    }
+  for (const item of answer.output ?? []) {
+    for (const part of OutputItem.parse(item)?.content ?? []) text += ContentPart.parse(part)?.text ?? '';
   }
   return pyTrim(text);
 }
@@ -61,7 +71,7 @@ type Checked = { ok: true; body: unknown } | { ok: false; detail: string };
 
 /** A 2xx JSON body, or the detail of core.md §11.5, redacted with the key. */
 function checkJson(result: HttpResult, key: string): Checked {
-  if (!result.ok) return { ok: false, detail: redact(result.reason, [key]) };
+  if (!result.ok) return { ok: false, detail: redactSecrets(result.reason, [key]) };
   if (!isSuccess(result.status)) {
     return { ok: false, detail: `HTTP ${result.status}: ${clean(result.text, [key])}` };
   }
@@ -69,10 +79,10 @@ function checkJson(result: HttpResult, key: string): Checked {
   return parsed.ok ? { ok: true, body: parsed.value } : { ok: false, detail: 'invalid JSON in response' };
 }
 
-async function liveSubtests(surface: Surface, ctx: DriverContext, options: TestOptions, key: string): Promise<SubtestResult[]> {
+async function liveSubtests(surface: Surface, store: Store, options: TestOptions, key: string): Promise<SubtestResult[]> {
   const model = options.model;
   const { base, usable } = apiBaseOf(surface);
-  if (!usable) return liveSubtestNames(model).map((n) => fail(n, redact(`invalid api_base URL ${repr(base)}`, [key])));
+  if (!usable) return liveSubtestNames(model).map((n) => fail(n, redactSecrets(`invalid api_base URL ${repr(base)}`, [key])));
   const headers = { Authorization: `Bearer ${key}`, Accept: 'application/json', 'User-Agent': `llm-auth/${VERSION}` };
   const send = (method: 'GET' | 'POST', path: string, body?: string) =>
     httpRequest({
@@ -82,7 +92,7 @@ async function liveSubtests(surface: Surface, ctx: DriverContext, options: TestO
       body,
       timeoutMs: options.timeoutMs,
       timeoutLabel: options.timeoutLabel,
-      fetch: ctx.fetch,
+      fetch: store.rt.fetch,
     });
 
   const results: SubtestResult[] = [];
@@ -93,11 +103,11 @@ async function liveSubtests(surface: Surface, ctx: DriverContext, options: TestO
   const access = checkJson(await send('GET', `/models/${encodeModel(model)}`), key);
   if (!access.ok) results.push(fail('openai-model-access', access.detail));
   else {
-    const id = isObject(access.body) ? access.body.id : undefined;
+    const id = ModelAnswer.parse(access.body)?.id;
     results.push(
       id === model
         ? pass('openai-model-access', `model=${model}`)
-        : fail('openai-model-access', redact(`expected model ${repr(model)}, got ${repr(id)}`, [key])),
+        : fail('openai-model-access', redactSecrets(`expected model ${repr(model)}, got ${repr(id)}`, [key])),
     );
   }
 
@@ -106,28 +116,29 @@ async function liveSubtests(surface: Surface, ctx: DriverContext, options: TestO
   else {
     const text = responseText(response.body);
     results.push(
-      text === '1' ? pass('openai-response', `model=${model}`) : fail('openai-response', redact(`expected \`1\`, got ${repr(text)}`, [key])),
+      text === '1' ? pass('openai-response', `model=${model}`) : fail('openai-response', redactSecrets(`expected \`1\`, got ${repr(text)}`, [key])),
     );
   }
   return results;
 }
 
-export const apiKeyDriver: SurfaceDriver = {
-  status(surface, ctx) {
+export const apiKeyDriver: SurfaceDriver<ApiKeyStatus> = {
+  status(surface, store) {
     return {
-      api_key: keyOf(surface, ctx) !== undefined,
+      api_key: keyOf(surface, store) !== undefined,
       auth: surface.auth,
       env: surface.primaryEnv ?? null,
       provider: surface.metadata.provider ?? null,
     };
   },
-  secrets(surface, ctx) {
-    const key = keyOf(surface, ctx);
+  secrets(surface, store) {
+    const key = keyOf(surface, store);
     return key === undefined ? [] : [key];
   },
-  async test(surface, ctx, options) {
+  preflight() {},
+  async test(surface, store, options) {
     const live = surface.metadata.provider === 'openai';
-    const key = keyOf(surface, ctx);
+    const key = keyOf(surface, store);
     let missing: string | undefined;
     if (surface.primaryEnv === undefined) missing = 'metadata is missing env=<ENV_VAR>';
     else if (key === undefined) missing = `${surface.primaryEnv} is missing`;
@@ -137,10 +148,10 @@ export const apiKeyDriver: SurfaceDriver = {
       // Nothing is sent without a key: the live subtests fail with the same message.
       return [...results, ...liveSubtestNames(options.model).map((n) => fail(n, missing!))];
     }
-    return [...results, ...(await liveSubtests(surface, ctx, options, key))];
+    return [...results, ...(await liveSubtests(surface, store, options, key))];
   },
   // API keys are rotated by editing their variable.
-  async renew() {
-    return NO_RENEW_HANDLER;
+  renew() {
+    return Promise.resolve(NO_RENEW_HANDLER);
   },
 };

@@ -2,23 +2,32 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireLock, renameOver, updateStore } from '../../src/store/file.js';
+import { renameOver, withStoreLock } from '../../src/store/file.js';
+import { acquireLock } from '../../src/store/lock.js';
 import { tmpDir } from '../helpers/fs.js';
+import { FakeClock, testRuntime } from '../helpers/runtime.js';
+
+const runtime = (dir: string, clock = new FakeClock()) => testRuntime({ cwd: dir, clock });
 
 describe('acquireLock', () => {
   it('times out with the holder pid when a live lock is never released', async () => {
     const dir = tmpDir();
     const p = { absolute: path.join(dir, '.env'), display: 'x/.env' };
-    const held = await acquireLock(p);
+    // Virtual time: the 1.3 s of waiting pass at once, and the warning comes after 1 s of it.
+    const clock = new FakeClock();
+    const rt = runtime(dir, clock);
+    const started = clock.ms;
+    const held = await acquireLock(p, rt);
     const lockText = fs.readFileSync(`${p.absolute}.lock`, 'utf8');
     expect(JSON.parse(lockText)).toMatchObject({ pid: process.pid });
     expect(Object.keys(JSON.parse(lockText) as object)).toEqual(['created_at', 'host', 'nonce', 'pid']);
     expect(fs.statSync(`${p.absolute}.lock`).mode & 0o777).toBe(0o600);
     const warnings: string[] = [];
-    await expect(acquireLock(p, { timeoutMs: 1300, warn: (m) => warnings.push(m) })).rejects.toThrow(
+    await expect(acquireLock(p, rt, { timeoutMs: 1300, warn: (m) => warnings.push(m) })).rejects.toThrow(
       `timed out waiting for x/.env.lock (held by pid ${process.pid})`,
     );
     expect(warnings).toEqual([`waiting for x/.env.lock (held by pid ${process.pid})`]);
+    expect(clock.ms - started).toBeGreaterThanOrEqual(1300);
     await held.release();
     expect(fs.existsSync(`${p.absolute}.lock`)).toBe(false);
   });
@@ -26,25 +35,27 @@ describe('acquireLock', () => {
   it('does not delete a lock that is no longer ours', async () => {
     const dir = tmpDir();
     const p = { absolute: path.join(dir, '.env'), display: '.env' };
-    const held = await acquireLock(p);
+    const held = await acquireLock(p, runtime(dir));
     fs.writeFileSync(`${p.absolute}.lock`, '{"nonce":"someone-else"}');
     await held.release();
     expect(fs.readFileSync(`${p.absolute}.lock`, 'utf8')).toBe('{"nonce":"someone-else"}');
   });
 });
 
-describe('updateStore', () => {
+describe('withStoreLock', () => {
   it('gives up with a clear error when another writer keeps changing the file without the lock', async () => {
     const dir = tmpDir();
     const p = { absolute: path.join(dir, '.env'), display: '.env' };
     fs.writeFileSync(p.absolute, 'A=1\n', { mode: 0o600 });
     let n = 0;
     await expect(
-      updateStore(p, (current) => {
-        // A writer that ignores the lock changes the file between our read and our rename.
-        fs.writeFileSync(p.absolute, `A=${++n}${'x'.repeat(n)}\n`);
-        return { text: `${current?.text ?? ''}B=2\n`, result: undefined };
-      }),
+      withStoreLock(p, runtime(dir), (locked) =>
+        locked.write((current) => {
+          // A writer that ignores the lock changes the file between our read and our rename.
+          fs.writeFileSync(p.absolute, `A=${++n}${'x'.repeat(n)}\n`);
+          return `${current?.text ?? ''}B=2\n`;
+        }),
+      ),
     ).rejects.toThrow('.env changed during the update; try again');
     expect(n).toBe(3);
     expect(fs.readdirSync(dir).sort()).toEqual(['.env']);
@@ -54,9 +65,11 @@ describe('updateStore', () => {
     const dir = tmpDir();
     const p = { absolute: path.join(dir, 'sub', '.env'), display: '.env' };
     await expect(
-      updateStore(p, () => {
-        throw new Error('nope');
-      }),
+      withStoreLock(p, runtime(dir), (locked) =>
+        locked.write(() => {
+          throw new Error('nope');
+        }),
+      ),
     ).rejects.toThrow('nope');
     expect(fs.readdirSync(path.join(dir, 'sub'))).toEqual([]);
   });

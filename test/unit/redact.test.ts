@@ -1,23 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { clean, HTML_CHALLENGE, rawError, redact } from '../../src/lib/redact.js';
+import { clean, HTML_CHALLENGE, rawError, redactSecrets } from '../../src/lib/redact.js';
 
 describe('redact (core.md §13)', () => {
   it('matches the examples', () => {
-    expect(redact('abc sk-1234567890abcdef tail sk-12345 ... 90abcdef', ['sk-1234567890abcdef'])).toBe(
+    expect(redactSecrets('abc sk-1234567890abcdef tail sk-12345 ... 90abcdef', ['sk-1234567890abcdef'])).toBe(
       'abc [redacted] tail [redacted-prefix] ... 90[redacted-suffix]',
     );
-    expect(redact('short secretx here', ['secretx'])).toBe('short [redacted] here');
+    expect(redactSecrets('short secretx here', ['secretx'])).toBe('short [redacted] here');
   });
   it('replaces whole values of every secret before any prefix, so JWTs sharing a prefix stay hidden', () => {
     const a = 'eyJhbGciOiJSUzI1NiJ9.AAAA.sigA';
     const b = 'eyJhbGciOiJSUzI1NiJ9.BBBBBBBB.sigB';
-    expect(redact(`${a} ${b}`, [a, b])).toBe('[redacted] [redacted]');
+    expect(redactSecrets(`${a} ${b}`, [a, b])).toBe('[redacted] [redacted]');
   });
   it('counts 12 characters in code points and skips empty secrets', () => {
-    expect(redact('😀😀😀😀😀😀😀😀😀😀😀😀😀 😀😀😀😀😀😀😀😀', ['😀😀😀😀😀😀😀😀😀😀😀😀😀x'])).toBe(
+    expect(redactSecrets('😀😀😀😀😀😀😀😀😀😀😀😀😀 😀😀😀😀😀😀😀😀', ['😀😀😀😀😀😀😀😀😀😀😀😀😀x'])).toBe(
       '[redacted-prefix]😀😀😀😀😀 [redacted-prefix]',
     );
-    expect(redact('abc', ['', 'zz'])).toBe('abc');
+    expect(redactSecrets('abc', ['', 'zz'])).toBe('abc');
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareCodePoints, human, pyJsonDumps, pyTrim, repr, splitLines } from '../../src/lib/text.js';
+import { compareCodePoints, human, pyJsonDumps, pyTrim, repr, splitLines } from '../../src/lib/python.js';
 
 describe('splitLines (Python str.splitlines)', () => {
   it('splits on every separator Python knows, CRLF counting once', () => {

@@ -1,11 +1,8 @@
 // `add-api-key <surface> <provider>` (core.md §9): validates, checks the store, appends an envelope under the lock.
 import { LlmAuthError } from '../../lib/errors.js';
-import { containsLineSeparator, pyTrim, repr } from '../../lib/text.js';
-import { appendBlock, stripBom } from '../../store/document.js';
-import { parseEnvelopes } from '../../store/envelope.js';
-import { updateStore } from '../../store/file.js';
-import { quoteValue } from '../../store/values.js';
-import { openStoreForCommand, runSafetyChecks, storePath, type CommandContext } from '../context.js';
+import { containsLineSeparator, pyTrim } from '../../lib/python.js';
+import type { NewEnvelope } from '../../store/index.js';
+import { openStoreFor, type Invocation } from '../context.js';
 
 export interface AddApiKeyOptions {
   env?: string;
@@ -27,30 +24,22 @@ export function defaultEnvName(surface: string, provider: string): string {
 
 const fail = (message: string): LlmAuthError => new LlmAuthError(message);
 
-export function apiKeyBlock(surface: string, provider: string, envName: string, options: AddApiKeyOptions): string[] {
-  const lines = [
-    `# BEGIN LLM AUTH SURFACE ${surface} api-key`,
-    `# surface=${surface}`,
-    `# provider=${provider}`,
-    '# auth=api-key',
-    `# env=${envName}`,
+/** The envelope of core.md §9.3. */
+export function apiKeyEnvelope(surface: string, provider: string, envName: string, options: AddApiKeyOptions): NewEnvelope {
+  const metadata: Array<[string, string]> = [
+    ['surface', surface],
+    ['provider', provider],
+    ['auth', 'api-key'],
+    ['env', envName],
   ];
-  if (options.model) lines.push(`# model=${options.model}`);
-  if (options.apiBase) lines.push(`# api_base=${options.apiBase}`);
-  lines.push(options.key === undefined ? `${envName}=` : `${envName}=${quoteValue(options.key)}`);
-  lines.push(`# END LLM AUTH SURFACE ${surface} api-key`);
-  return lines;
+  if (options.model) metadata.push(['model', options.model]);
+  if (options.apiBase) metadata.push(['api_base', options.apiBase]);
+  return { name: surface, auth: 'api-key', metadata, assignments: [[envName, options.key]] };
 }
 
-export async function addApiKeyCommand(
-  ctx: CommandContext,
-  surface: string,
-  providerTyped: string,
-  options: AddApiKeyOptions,
-): Promise<number> {
-  const p = storePath(ctx);
+export async function addApiKeyCommand(inv: Invocation, surface: string, providerTyped: string, options: AddApiKeyOptions): Promise<number> {
   // Steps 1-4 of core.md §1.5: a malformed store fails first, even here.
-  openStoreForCommand(ctx, p);
+  const store = await openStoreFor(inv, 'none');
   if (!SURFACE_NAME.test(surface)) throw fail('surface must contain only letters, digits, dot, underscore, or dash');
   const envName = options.env ? options.env : defaultEnvName(surface, providerTyped);
   if (!ENV_NAME.test(envName)) throw fail('env var name must be uppercase and contain only letters, digits, and underscore');
@@ -64,24 +53,11 @@ export async function addApiKeyCommand(
   ] as const) {
     if (value !== undefined && containsLineSeparator(value)) throw fail(`${label} must be a single line`);
   }
-  await runSafetyChecks(ctx, p, { requireIgnored: options.allowUnignored !== true, purpose: 'add-api-key' });
-  if (options.key !== undefined) ctx.output.addSecrets([options.key]);
-
-  await updateStore(
-    p,
-    (current) => {
-      const text = current?.text ?? '';
-      for (const existing of parseEnvelopes(stripBom(text), p.display)) {
-        if (existing.name === surface && existing.auth === 'api-key') {
-          throw fail(`api-key surface ${repr(surface)} already exists`);
-        }
-        if (existing.envKeys.includes(envName)) throw fail(`env var ${repr(envName)} already belongs to a surface`);
-      }
-      return { text: appendBlock(text, apiKeyBlock(surface, provider, envName, options)), result: undefined };
-    },
-    { warn: (m) => ctx.output.warn(m) },
-  );
-  ctx.output.result(
+  await store.checkSafety({ requireIgnored: options.allowUnignored !== true, purpose: 'add-api-key' });
+  if (options.key !== undefined) inv.output.addSecrets([options.key]);
+  // Under the lock, after a re-read: duplicates are refused (core.md §9.2).
+  await store.appendEnvelope(apiKeyEnvelope(surface, provider, envName, options));
+  inv.output.result(
     `added ${surface} api-key surface for ${providerTyped} using ${envName} (${options.key === undefined ? 'without' : 'with'} key)`,
   );
   return 0;

@@ -1,14 +1,12 @@
 // `login [surface]` (core.md §12.1, chatgpt-oauth.md §5).
 import { LlmAuthError, usageError } from '../../lib/errors.js';
-import { repr } from '../../lib/text.js';
-import { DEFAULT_CHATGPT_SURFACE, distinctNames, isChatgptSurface, type Surface } from '../../store/envelope.js';
-import type { LoadedStore } from '../../store/store.js';
+import { repr } from '../../lib/python.js';
+import { DEFAULT_CHATGPT_SURFACE, distinctNames, isChatgptSurface, type Store, type Surface } from '../../store/index.js';
 import { loginChatgpt } from '../../surfaces/chatgpt/login.js';
-import { parseRecord } from '../../surfaces/chatgpt/record.js';
-import { openStoreForCommand, runSafetyChecks, storePath, warnIfShadowed, type CommandContext } from '../context.js';
-import { createSpinner, openUrl, shouldOpenBrowser } from '../terminal.js';
-import { unknownSurface } from '../../surfaces/status.js';
+import { preflight } from '../../surfaces/index.js';
+import { openStoreFor, type Invocation } from '../context.js';
 import { timeoutSeconds } from '../options.js';
+import { createSpinner, openUrl, shouldOpenBrowser } from '../terminal.js';
 
 export interface LoginOptions {
   timeout?: string;
@@ -20,59 +18,46 @@ export interface LoginOptions {
 const loginCapable = (s: Surface): boolean => isChatgptSurface(s) || s.auth === 'gateway-key';
 
 /** The surface `login` works on (core.md §12.1). */
-export function loginSurface(store: LoadedStore, name: string | undefined): Surface {
+export function loginSurface(store: Store, name: string | undefined): Surface {
   if (name === undefined) {
     const capable = store.surfaces.filter(loginCapable);
     if (capable.length === 0) return DEFAULT_CHATGPT_SURFACE;
     if (capable.length === 1) return capable[0]!;
     throw usageError(`multiple login-capable surfaces; choose one: ${distinctNames(capable).join(', ')}`);
   }
-  const first = store.surfaces.find((s) => s.name === name);
-  if (first) {
-    if (loginCapable(first)) return first;
-    throw usageError(`surface ${repr(name)} does not support login`);
-  }
-  if (name === 'chatgpt') return DEFAULT_CHATGPT_SURFACE;
-  throw unknownSurface(name, store.surfaces);
+  const first = store.select(name, (n) => (n === 'chatgpt' ? DEFAULT_CHATGPT_SURFACE : undefined))[0]!;
+  if (loginCapable(first)) return first;
+  throw usageError(`surface ${repr(name)} does not support login`);
 }
 
-export async function loginCommand(ctx: CommandContext, name: string | undefined, options: LoginOptions): Promise<number> {
+export async function loginCommand(inv: Invocation, name: string | undefined, options: LoginOptions): Promise<number> {
   const { seconds } = timeoutSeconds(options.timeout, '180');
-  const p = storePath(ctx);
-  await runSafetyChecks(ctx, p);
-  const store = openStoreForCommand(ctx, p);
+  const { rt, output } = inv;
+  const store = await openStoreFor(inv, 'always');
   const surface = loginSurface(store, name);
   if (surface.auth === 'gateway-key') {
     throw new LlmAuthError(`login for gateway-key surface ${repr(surface.name)} is not available in this version`);
   }
   if (options.withToken) throw usageError('--with-token applies only to gateway-key surfaces');
-  parseRecord(store.value('CHATGPT_AUTH_JSON'));
-  warnIfShadowed(ctx, store);
-  const stdin = process.stdin as { isTTY?: boolean };
-  const stderr = ctx.stderr as NodeJS.WritableStream & { isTTY?: boolean };
+  preflight([surface], store, { writes: true });
   await loginChatgpt(
+    store,
     {
-      store,
-      path: p,
-      now: ctx.now,
-      sleep: ctx.sleep,
-      fetch: ctx.fetch,
-      warn: (m) => ctx.output.warn(m),
-      show: (line) => ctx.output.immediate(line),
+      show: (line) => output.immediate(line),
       openBrowser: (url) => {
         const allowed = shouldOpenBrowser({
           noBrowser: options.browser === false,
-          stdinIsTTY: stdin.isTTY === true,
-          stderrIsTTY: stderr.isTTY === true,
-          env: ctx.env,
-          platform: process.platform,
+          stdinIsTTY: rt.stdin.isTTY === true,
+          stderrIsTTY: rt.stderr.isTTY === true,
+          env: rt.env,
+          platform: rt.platform,
         });
-        if (allowed) openUrl(url, ctx.env);
+        if (allowed) openUrl(url, rt.env, rt.platform);
       },
-      spinner: createSpinner(stderr),
+      spinner: createSpinner(rt.stderr),
     },
     seconds,
   );
-  ctx.output.result('ok');
+  output.result('ok');
   return 0;
 }

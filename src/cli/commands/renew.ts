@@ -1,47 +1,32 @@
 // `renew [surface]` (core.md §12.2, chatgpt-oauth.md §7): one `{name}.renew: pass|fail` line per surface.
 import { LlmAuthError } from '../../lib/errors.js';
-import { pyTrim } from '../../lib/text.js';
-import { DEFAULT_CHATGPT_SURFACE, isChatgptSurface, metadataFlag, type Surface } from '../../store/envelope.js';
-import type { LoadedStore } from '../../store/store.js';
-import { parseRecord } from '../../surfaces/chatgpt/record.js';
-import { driverFor } from '../../surfaces/index.js';
-import { driverContext, openStoreForCommand, runSafetyChecks, storePath, warnIfShadowed, type CommandContext } from '../context.js';
-import { unknownSurface } from '../../surfaces/status.js';
+import { pyTrim } from '../../lib/python.js';
+import { DEFAULT_CHATGPT_SURFACE, metadataFlag, type Store, type Surface } from '../../store/index.js';
+import { driverFor, preflight } from '../../surfaces/index.js';
+import { openStoreFor, type Invocation } from '../context.js';
 
-export function renewSurfaces(store: LoadedStore, name: string | undefined): Surface[] {
+/** Every surface with renew=true, or the named ones; `chatgpt` names the record even without an envelope. */
+export function renewSurfaces(store: Store, name: string | undefined): Surface[] {
   if (name === undefined) {
     const renewable = store.surfaces.filter((s) => metadataFlag(s, 'renew'));
     if (renewable.length === 0) throw new LlmAuthError('no renewable auth surfaces found');
     return renewable;
   }
-  const named = store.surfaces.filter((s) => s.name === name);
-  if (named.length > 0) return named;
-  if (name === 'chatgpt') {
-    const value = store.value('CHATGPT_AUTH_JSON');
-    // parseRecord fails on invalid JSON or a non-object (core.md §12.3); an empty value is no record.
-    if (pyTrim(value ?? '') !== '') {
-      parseRecord(value);
-      return [DEFAULT_CHATGPT_SURFACE];
-    }
-  }
-  throw unknownSurface(name, store.surfaces);
+  // An empty value is no record; an invalid one fails in the driver's preflight (core.md §12.3).
+  return store.select(name, (n) =>
+    n === 'chatgpt' && pyTrim(store.value('CHATGPT_AUTH_JSON') ?? '') !== '' ? DEFAULT_CHATGPT_SURFACE : undefined,
+  );
 }
 
-export async function renewCommand(ctx: CommandContext, name: string | undefined, options: { force?: boolean }): Promise<number> {
-  const p = storePath(ctx);
-  await runSafetyChecks(ctx, p);
-  const store = openStoreForCommand(ctx, p);
+export async function renewCommand(inv: Invocation, name: string | undefined, options: { force?: boolean }): Promise<number> {
+  const store = await openStoreFor(inv, 'always');
   const selected = renewSurfaces(store, name);
-  if (selected.some(isChatgptSurface)) {
-    parseRecord(store.value('CHATGPT_AUTH_JSON'));
-    warnIfShadowed(ctx, store);
-  }
-  const dctx = driverContext(ctx, store);
+  preflight(selected, store, { writes: true });
   let allPassed = true;
   for (const surface of selected) {
-    const result = await driverFor(surface).renew(surface, dctx, { force: options.force === true });
+    const result = await driverFor(surface).renew(surface, store, { force: options.force === true });
     allPassed &&= result.pass;
-    ctx.output.result(`${surface.name}.renew: ${result.pass ? 'pass' : 'fail'}${result.detail !== '' ? ` - ${result.detail}` : ''}`);
+    inv.output.result(`${surface.name}.renew: ${result.pass ? 'pass' : 'fail'}${result.detail !== '' ? ` - ${result.detail}` : ''}`);
   }
   return allPassed ? 0 : 1;
 }

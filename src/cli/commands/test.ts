@@ -1,16 +1,12 @@
 // `test [surface]` (core.md §11): option checks in the spec's order, the drivers' subtests, result lines.
-import * as fs from 'node:fs';
 import { LlmAuthError, usageError } from '../../lib/errors.js';
 import { toTimerMs } from '../../lib/numbers.js';
+import { pyTrim, repr } from '../../lib/python.js';
+import { distinctNames, type Store, type Surface } from '../../store/index.js';
+import type { SubtestResult } from '../../surfaces/driver.js';
+import { driverFor, preflight } from '../../surfaces/index.js';
+import { openStoreFor, type Invocation } from '../context.js';
 import { timeoutSeconds } from '../options.js';
-import { pyTrim, repr } from '../../lib/text.js';
-import { distinctNames, isChatgptSurface, type Surface } from '../../store/envelope.js';
-import type { LoadedStore } from '../../store/store.js';
-import { parseRecord } from '../../surfaces/chatgpt/record.js';
-import { driverFor } from '../../surfaces/index.js';
-import type { SubtestResult } from '../../surfaces/types.js';
-import { driverContext, openStoreForCommand, runSafetyChecks, storePath, type CommandContext } from '../context.js';
-import { unknownSurface } from '../../surfaces/status.js';
 
 export interface TestCommandOptions {
   model?: string;
@@ -34,7 +30,7 @@ export function parseSurfaceModels(values: readonly string[]): Map<string, strin
 }
 
 /** core.md §11.2: the first present source wins, even when empty; empty means no model. */
-export function resolveModel(surface: Surface, store: LoadedStore, surfaceModels: Map<string, string>, model: string | undefined): string | undefined {
+export function resolveModel(surface: Surface, store: Store, surfaceModels: Map<string, string>, model: string | undefined): string | undefined {
   let chosen: string | undefined;
   if (surfaceModels.has(surface.name)) chosen = surfaceModels.get(surface.name);
   else if (model !== undefined) chosen = model;
@@ -61,34 +57,30 @@ export function renderAggregate(results: ReadonlyArray<{ surface: Surface; subte
   });
 }
 
-export async function testCommand(ctx: CommandContext, name: string | undefined, options: TestCommandOptions): Promise<number> {
+export async function testCommand(inv: Invocation, name: string | undefined, options: TestCommandOptions): Promise<number> {
   const { seconds, label } = timeoutSeconds(options.timeout, '60');
-  const p = storePath(ctx);
-  if (fs.existsSync(p.absolute)) await runSafetyChecks(ctx, p);
-  const store = openStoreForCommand(ctx, p);
+  const store = await openStoreFor(inv, 'if-exists');
 
   if (options.model && name === undefined) {
     throw usageError('--model requires a surface; use --surface-model SURFACE=MODEL for aggregate tests');
   }
-  if (store.surfaces.length === 0) throw new LlmAuthError(`no auth surfaces found in ${p.display}`);
+  if (store.surfaces.length === 0) throw new LlmAuthError(`no auth surfaces found in ${store.path.display}`);
   const surfaceModels = parseSurfaceModels(options.surfaceModel ?? []);
-  const selected = name === undefined ? store.surfaces : store.surfaces.filter((s) => s.name === name);
-  if (selected.length === 0) throw unknownSurface(name!, store.surfaces);
-  if (selected.some(isChatgptSurface)) parseRecord(store.value('CHATGPT_AUTH_JSON'));
+  const selected = store.select(name);
+  preflight(selected, store, { writes: false });
 
-  const dctx = driverContext(ctx, store);
   const results: Array<{ surface: Surface; subtests: SubtestResult[] }> = [];
   for (const surface of selected) {
-    const subtests = await driverFor(surface).test(surface, dctx, {
+    const subtests = await driverFor(surface).test(surface, store, {
       model: resolveModel(surface, store, surfaceModels, options.model),
       timeoutMs: toTimerMs(seconds),
       timeoutLabel: label,
       verbose: options.verbose === true,
       showRawError: options.showRawError === true,
-      trace: (line) => ctx.output.trace(line),
+      trace: (line) => inv.output.trace(line),
     });
     results.push({ surface, subtests });
   }
-  for (const line of name === undefined ? renderAggregate(results) : renderSingle(results)) ctx.output.result(line);
+  for (const line of name === undefined ? renderAggregate(results) : renderSingle(results)) inv.output.result(line);
   return results.every((r) => r.subtests.every((t) => t.pass)) ? 0 : 1;
 }

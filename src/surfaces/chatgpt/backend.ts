@@ -1,13 +1,14 @@
 // The live completion subtest (chatgpt-oauth.md §10): one streamed Responses call to the ChatGPT backend.
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
-import { httpRequest, isSuccess, parseJson, stringField, type HttpResult } from '../../lib/http.js';
-import { clean, HTML_CHALLENGE, looksLikeHtmlChallenge, rawError, redact } from '../../lib/redact.js';
-import { pyTrim, repr } from '../../lib/text.js';
+import { httpRequest, isSuccess, parseJson, type HttpResult } from '../../lib/http.js';
+import { clean, HTML_CHALLENGE, looksLikeHtmlChallenge, rawError, redactSecrets } from '../../lib/redact.js';
+import type { Store } from '../../store/index.js';
+import { pyTrim, repr } from '../../lib/python.js';
 import { VERSION } from '../../version.js';
-import { fail, pass, type DriverContext, type SubtestResult, type TestOptions } from '../types.js';
+import { fail, pass, type SubtestResult, type TestOptions } from '../driver.js';
 import { DEFAULT_CHATGPT_MODEL, endpoints, ORIGINATOR } from './config.js';
-import { accountId, isExpiredForUse, parseRecord, recordSecrets, type AuthRecord } from './record.js';
+import { accountId, fieldsOf, isExpiredForUse, parseRecord, recordSecrets, type AuthRecord } from './record.js';
 import { refreshRecord } from './refresh.js';
 import { readJsonAnswer, readSse } from './sse.js';
 
@@ -32,8 +33,8 @@ export function completionBody(model: string): string {
   });
 }
 
-export function backendUserAgent(): string {
-  return `codex_cli_rs/${VERSION} (${os.type()} ${os.release()}; ${process.arch}) llm-auth`;
+export function backendUserAgent(arch: string): string {
+  return `codex_cli_rs/${VERSION} (${os.type()} ${os.release()}; ${arch}) llm-auth`;
 }
 
 function isChallenge(result: Extract<HttpResult, { ok: true }>): boolean {
@@ -41,41 +42,47 @@ function isChallenge(result: Extract<HttpResult, { ok: true }>): boolean {
   return type.toLowerCase().includes('text/html') || (result.headers.get('cf-mitigated') ?? '').toLowerCase() === 'challenge' || looksLikeHtmlChallenge(result.text);
 }
 
-export async function completionSubtest(ctx: DriverContext, options: TestOptions): Promise<SubtestResult> {
-  let record: AuthRecord = parseRecord(ctx.store.value('CHATGPT_AUTH_JSON'));
-  const secrets = (): string[] => [...new Set([...recordSecrets(record), ...recordSecrets(parseRecord(ctx.store.value('CHATGPT_AUTH_JSON')))])];
-  if (!stringField(record, 'access_token') && !stringField(record, 'refresh_token')) return fail(NAME, 'run `llm-auth login`');
-  let refreshed = false;
-  if (!stringField(record, 'access_token') || isExpiredForUse(record, ctx.now())) {
-    const outcome = await refreshRecord(ctx, 'login');
-    if (!outcome.ok) return fail(NAME, outcome.detail);
-    record = outcome.record;
-    refreshed = true;
-  }
-  const model = chatgptModel(options.model, ctx.store.value('LITELLM_CHATGPT_MODEL'));
-  const url = `${endpoints(ctx.store).backend}/responses`;
+/** A usable access token: the stored one, or a refreshed one when it is missing or expired. */
+type Usable = { ok: true; record: AuthRecord; access: string; refreshed: boolean } | { ok: false; detail: string };
+
+async function usableToken(store: Store): Promise<Usable> {
+  const record = parseRecord(store.value('CHATGPT_AUTH_JSON'));
+  const { access_token, refresh_token } = fieldsOf(record);
+  if (!access_token && !refresh_token) return { ok: false, detail: 'run `llm-auth login`' };
+  if (access_token && !isExpiredForUse(record, store.rt.now())) return { ok: true, record, access: access_token, refreshed: false };
+  const outcome = await refreshRecord(store, 'login');
+  return outcome.ok ? { ok: true, record: outcome.record, access: fieldsOf(outcome.record).access_token ?? '', refreshed: true } : outcome;
+}
+
+export async function completionSubtest(store: Store, options: TestOptions): Promise<SubtestResult> {
+  const usable = await usableToken(store);
+  if (!usable.ok) return fail(NAME, usable.detail);
+  let { record } = usable;
+  const secrets = (): string[] => [...new Set([...recordSecrets(record), ...recordSecrets(parseRecord(store.value('CHATGPT_AUTH_JSON')))])];
+  const model = chatgptModel(options.model, store.value('LITELLM_CHATGPT_MODEL'));
+  const url = `${endpoints(store).backend}/responses`;
   const send = (access: string, account: string | null) => {
     const headers: Record<string, string> = {
       Authorization: `Bearer ${access}`,
       'Content-Type': 'application/json',
       Accept: 'text/event-stream',
       originator: ORIGINATOR,
-      'User-Agent': backendUserAgent(),
+      'User-Agent': backendUserAgent(store.rt.arch),
       session_id: randomUUID(),
     };
     if (account) headers['ChatGPT-Account-Id'] = account;
-    return httpRequest({ method: 'POST', url, headers, body: completionBody(model), timeoutMs: options.timeoutMs, timeoutLabel: options.timeoutLabel, fetch: ctx.fetch });
+    return httpRequest({ method: 'POST', url, headers, body: completionBody(model), timeoutMs: options.timeoutMs, timeoutLabel: options.timeoutLabel, fetch: store.rt.fetch });
   };
 
-  let result = await send(record.access_token as string, accountId(record));
-  if (result.ok && result.status === 401 && !refreshed) {
+  let result = await send(usable.access, accountId(record));
+  if (result.ok && result.status === 401 && !usable.refreshed) {
     // One retry after a refresh: the backend may have revoked a token that still looked valid.
-    const outcome = await refreshRecord(ctx, 'after-401', { rejectedAccessToken: record.access_token as string });
+    const outcome = await refreshRecord(store, 'after-401', { rejectedAccessToken: usable.access });
     if (!outcome.ok) return fail(NAME, outcome.detail);
     record = outcome.record;
-    result = await send(record.access_token as string, accountId(record));
+    result = await send(fieldsOf(record).access_token ?? '', accountId(record));
   }
-  if (!result.ok) return fail(NAME, redact(result.reason, secrets()));
+  if (!result.ok) return fail(NAME, redactSecrets(result.reason, secrets()));
   const shown = (text: string): string => (options.showRawError ? rawError(text, secrets()) : clean(text, secrets()));
   if (isChallenge(result)) return fail(NAME, options.showRawError ? rawError(result.text, secrets()) : HTML_CHALLENGE);
   if (!isSuccess(result.status)) return fail(NAME, `HTTP ${result.status}: ${shown(result.text)}`);
@@ -93,5 +100,5 @@ export async function completionSubtest(ctx: DriverContext, options: TestOptions
     text = reading.text;
   }
   const trimmed = pyTrim(text);
-  return trimmed === '1' ? pass(NAME, `model=${model}`) : fail(NAME, redact(`expected \`1\`, got ${repr(trimmed)}`, secrets()));
+  return trimmed === '1' ? pass(NAME, `model=${model}`) : fail(NAME, redactSecrets(`expected \`1\`, got ${repr(trimmed)}`, secrets()));
 }

@@ -1,8 +1,8 @@
 // Constants and overrides of the ChatGPT OAuth driver (chatgpt-oauth.md §1).
 import { LlmAuthError } from '../../lib/errors.js';
 import { parsePythonFloat } from '../../lib/numbers.js';
-import { reprString } from '../../lib/text.js';
-import type { LoadedStore } from '../../store/store.js';
+import { reprString } from '../../lib/python.js';
+import type { Store } from '../../store/index.js';
 
 export const CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
 export const REFRESH_SCOPE = 'openid profile email';
@@ -26,7 +26,7 @@ export interface ChatgptEndpoints {
 }
 
 /** Endpoints from the effective environment: the process environment first, then the store. */
-export function endpoints(store: LoadedStore): ChatgptEndpoints {
+export function endpoints(store: Store): ChatgptEndpoints {
   const issuer = stripSlash(store.value('LLM_AUTH_CHATGPT_ISSUER') || 'https://auth.openai.com');
   const backend = stripSlash(
     store.value('CHATGPT_API_BASE') || store.value('OPENAI_CHATGPT_API_BASE') || 'https://chatgpt.com/backend-api/codex',
@@ -43,7 +43,7 @@ export function endpoints(store: LoadedStore): ChatgptEndpoints {
 }
 
 /** The poll floor in seconds; validated when `login` starts, before any request or write. */
-export function minPollInterval(store: LoadedStore): number {
+export function minPollInterval(store: Store): number {
   const raw = store.value('LLM_AUTH_MIN_POLL_INTERVAL');
   if (raw === undefined) return DEFAULT_POLL_INTERVAL_SECONDS;
   const value = parsePythonFloat(raw);

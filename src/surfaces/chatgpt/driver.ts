@@ -1,7 +1,7 @@
 // The subscription-oauth driver for ChatGPT surfaces (chatgpt-oauth.md).
-import { human, pyTrim } from '../../lib/text.js';
-import { metadataFlag } from '../../store/envelope.js';
-import { fail, pass, type SurfaceDriver } from '../types.js';
+import { human, pyTrim } from '../../lib/python.js';
+import { metadataFlag } from '../../store/index.js';
+import { fail, pass, type ChatgptStatus, type SurfaceDriver } from '../driver.js';
 import { completionSubtest } from './backend.js';
 import { refreshRecord } from './refresh.js';
 import { expiresAt, hasField, isKnownExpired, parseRecord, recordSecrets, type AuthRecord } from './record.js';
@@ -11,11 +11,11 @@ const nonEmpty = (record: AuthRecord, key: string): boolean => {
   return v !== undefined && v !== null && v !== '';
 };
 
-export const chatgptDriver: SurfaceDriver = {
-  status(surface, { store, now }) {
+export const chatgptDriver: SurfaceDriver<ChatgptStatus> = {
+  status(surface, store) {
     const raw = store.value('CHATGPT_AUTH_JSON');
     const record = parseRecord(raw);
-    const nowMs = now();
+    const nowMs = store.rt.now();
     const nowS = Math.floor(nowMs / 1000);
     const exp = expiresAt(record);
     return {
@@ -31,15 +31,22 @@ export const chatgptDriver: SurfaceDriver = {
       refresh_token: hasField(record, 'refresh_token'),
     };
   },
-  secrets(_surface, { store }) {
+  secrets(_surface, store) {
     try {
       return recordSecrets(parseRecord(store.value('CHATGPT_AUTH_JSON')));
     } catch {
       return [];
     }
   },
-  async test(surface, ctx, options) {
-    const { store, now } = ctx;
+  preflight(_surface, store, intent) {
+    // An invalid record fails the command before anything is sent (core.md §12.3).
+    parseRecord(store.value('CHATGPT_AUTH_JSON'));
+    // chatgpt-oauth.md §2.4: the environment wins, but writes go to the file.
+    if (intent.writes && store.fromEnvironment('CHATGPT_AUTH_JSON') && store.value('CHATGPT_AUTH_JSON') !== store.fileValue('CHATGPT_AUTH_JSON')) {
+      store.warn(`CHATGPT_AUTH_JSON from the environment shadows ${store.path.display}`);
+    }
+  },
+  async test(surface, store, options) {
     const raw = store.value('CHATGPT_AUTH_JSON');
     const record = parseRecord(raw);
     const results = [
@@ -49,16 +56,16 @@ export const chatgptDriver: SurfaceDriver = {
     ];
     const access = nonEmpty(record, 'access_token');
     const refresh = nonEmpty(record, 'refresh_token');
-    const expired = isKnownExpired(record, now());
+    const expired = isKnownExpired(record, store.rt.now());
     if (!access && !refresh) results.push(fail('subscription-oauth.oauth-state', 'missing access_token and refresh_token'));
     else if (expired && !refresh) results.push(fail('subscription-oauth.oauth-state', 'access_token is expired and refresh_token is missing'));
     else results.push(pass('subscription-oauth.oauth-state'));
-    if (metadataFlag(surface, 'live_backend')) results.push(await completionSubtest(ctx, options));
+    if (metadataFlag(surface, 'live_backend')) results.push(await completionSubtest(store, options));
     return results;
   },
-  async renew(_surface, ctx, { force }) {
+  async renew(_surface, store, { force }) {
     // A ChatGPT surface always refreshes, unless another process did within the last minute (§7).
-    const outcome = await refreshRecord(ctx, 'renew', { force });
+    const outcome = await refreshRecord(store, 'renew', { force });
     return outcome.ok ? { pass: true, detail: '' } : { pass: false, detail: outcome.detail };
   },
 };

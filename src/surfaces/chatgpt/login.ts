@@ -1,12 +1,10 @@
 // `login` for a ChatGPT surface (chatgpt-oauth.md §5): a still-valid token, else a refresh, else the
 // device-code flow: request a code, show it, poll until the user approves, exchange, write the record.
 import { LlmAuthError } from '../../lib/errors.js';
-import { httpRequest, isObject, isSuccess, parseJson, stringField, type Fetch, type HttpResult } from '../../lib/http.js';
+import { httpRequest, isSuccess, parseJson, type HttpResult } from '../../lib/http.js';
 import { parsePythonFloat } from '../../lib/numbers.js';
-import { clean, redact } from '../../lib/redact.js';
-import type { LockOptions, StorePath } from '../../store/file.js';
-import { withStoreLock } from '../../store/file.js';
-import type { LoadedStore } from '../../store/store.js';
+import { clean, redactSecrets } from '../../lib/redact.js';
+import type { Store } from '../../store/index.js';
 import { VERSION } from '../../version.js';
 import {
   CLIENT_ID,
@@ -18,23 +16,18 @@ import {
   type ChatgptEndpoints,
 } from './config.js';
 import { fileRecord, writeRecord } from './persist.js';
-import { fullRecord, isExpiredForUse, parseRecord } from './record.js';
+import { fieldsOf, fullRecord, isExpiredForUse, parseRecord } from './record.js';
 import { refreshRecord } from './refresh.js';
+import { DeviceCodeAnswer, PollAnswer, TokenAnswer } from './schemas.js';
 
-export interface LoginContext {
-  store: LoadedStore;
-  path: StorePath;
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
-  fetch?: Fetch;
-  warn?: (message: string) => void;
-  lock?: LockOptions;
+/** What a person sees while signing in; the CLI decides how (stdout, the spinner, the browser policy). */
+export interface LoginUi {
   /** Writes a line to stdout at once (the code must be visible while we poll). */
-  show: (line: string) => void;
+  show(line: string): void;
   /** Called with the verification URL after it is shown; decides itself whether a browser may open. */
-  openBrowser: (url: string) => void;
+  openBrowser(url: string): void;
   /** Started while polling, stopped before any further output. */
-  spinner: { start(): void; stop(): void };
+  readonly spinner: { start(): void; stop(): void };
 }
 
 const fail = (message: string, hint?: string): LlmAuthError => new LlmAuthError(message, { hint });
@@ -65,7 +58,7 @@ interface DeviceCode {
   interval: number;
 }
 
-async function requestDeviceCode(ctx: LoginContext, ep: ChatgptEndpoints): Promise<DeviceCode> {
+async function requestDeviceCode(store: Store, ep: ChatgptEndpoints): Promise<DeviceCode> {
   const result = await httpRequest({
     method: 'POST',
     url: ep.usercode,
@@ -73,7 +66,7 @@ async function requestDeviceCode(ctx: LoginContext, ep: ChatgptEndpoints): Promi
     body: JSON.stringify({ client_id: CLIENT_ID }),
     timeoutMs: ISSUER_TIMEOUT_MS,
     timeoutLabel: '30',
-    fetch: ctx.fetch,
+    fetch: store.rt.fetch,
   });
   const prefix = 'failed to request device code: ';
   if (!result.ok) throw fail(prefix + result.reason);
@@ -85,23 +78,19 @@ async function requestDeviceCode(ctx: LoginContext, ep: ChatgptEndpoints): Promi
   }
   const parsed = parseJson(result.text);
   if (!parsed.ok) throw fail(prefix + 'invalid JSON in response');
-  const body = parsed.value;
-  const id = stringField(body, 'device_auth_id');
-  const code = stringField(body, 'user_code') ?? stringField(body, 'usercode');
+  const body = DeviceCodeAnswer.parse(parsed.value);
+  const id = body?.device_auth_id;
+  const code = body?.user_code ?? body?.usercode;
   if (!id || !code) throw fail(prefix + 'response missing device_auth_id or user_code');
-  return { deviceAuthId: id, userCode: code, interval: pollInterval(isObject(body) ? body.interval : undefined) };
+  return { deviceAuthId: id, userCode: code, interval: pollInterval(body?.interval) };
 }
 
 /** Records the request time in the store: this arms the cooldown, and nothing undoes it. */
-async function recordDeviceCodeRequest(ctx: LoginContext): Promise<void> {
-  await withStoreLock(
-    ctx.path,
-    (locked) => {
-      const existing = fileRecord(locked.read()) ?? {};
-      writeRecord(locked, ctx.store, { ...existing, device_code_requested_at: ctx.now() / 1000 }, ctx.now());
-    },
-    ctx.lock ?? { warn: ctx.warn },
-  );
+async function recordDeviceCodeRequest(store: Store): Promise<void> {
+  await store.withLock((locked) => {
+    const existing = fileRecord(locked.read()) ?? {};
+    writeRecord(locked, { ...existing, device_code_requested_at: store.rt.now() / 1000 });
+  });
 }
 
 interface Grant {
@@ -109,12 +98,13 @@ interface Grant {
   codeVerifier: string;
 }
 
-async function poll(ctx: LoginContext, ep: ChatgptEndpoints, code: DeviceCode, floor: number, timeoutSeconds: number): Promise<Grant> {
-  const deadline = ctx.now() + timeoutSeconds * 1000;
+async function poll(store: Store, ep: ChatgptEndpoints, code: DeviceCode, floor: number, timeoutSeconds: number): Promise<Grant> {
+  const { rt } = store;
+  const deadline = rt.now() + timeoutSeconds * 1000;
   let intervalMs = Math.max(code.interval, floor) * 1000;
   const body = JSON.stringify({ device_auth_id: code.deviceAuthId, user_code: code.userCode });
   for (;;) {
-    const left = deadline - ctx.now();
+    const left = deadline - rt.now();
     if (left <= 0) throw fail('login timed out');
     const requestTimeout = Math.min(ISSUER_TIMEOUT_MS, left);
     const result = await httpRequest({
@@ -124,7 +114,7 @@ async function poll(ctx: LoginContext, ep: ChatgptEndpoints, code: DeviceCode, f
       body,
       timeoutMs: requestTimeout,
       timeoutLabel: String(requestTimeout / 1000),
-      fetch: ctx.fetch,
+      fetch: rt.fetch,
     });
     if (!result.ok) {
       // A poll cut short by the deadline is the deadline, not a polling failure.
@@ -134,9 +124,10 @@ async function poll(ctx: LoginContext, ep: ChatgptEndpoints, code: DeviceCode, f
     if (result.status === 200) {
       const parsed = parseJson(result.text);
       if (!parsed.ok) throw fail('login polling failed: invalid JSON in response');
-      const authorizationCode = stringField(parsed.value, 'authorization_code');
-      const codeVerifier = stringField(parsed.value, 'code_verifier');
-      if (authorizationCode && codeVerifier && stringField(parsed.value, 'code_challenge')) return { authorizationCode, codeVerifier };
+      const grant = PollAnswer.parse(parsed.value);
+      if (grant?.authorization_code && grant.code_verifier && grant.code_challenge) {
+        return { authorizationCode: grant.authorization_code, codeVerifier: grant.code_verifier };
+      }
       // A 200 without the grant is still pending.
     } else if (result.status === 429) {
       intervalMs += 5000; // slow down, for every later poll
@@ -144,12 +135,12 @@ async function poll(ctx: LoginContext, ep: ChatgptEndpoints, code: DeviceCode, f
       // 403 and 404 mean "still waiting" on this endpoint; anything else ends the login.
       throw fail(`login polling failed: ${httpReason(result, [])}`);
     }
-    const wait = Math.min(intervalMs, deadline - ctx.now());
-    if (wait > 0) await ctx.sleep(wait);
+    const wait = Math.min(intervalMs, deadline - rt.now());
+    if (wait > 0) await rt.sleep(wait);
   }
 }
 
-async function exchange(ctx: LoginContext, ep: ChatgptEndpoints, grant: Grant): Promise<void> {
+async function exchange(store: Store, ep: ChatgptEndpoints, grant: Grant): Promise<void> {
   const form = new URLSearchParams([
     ['grant_type', 'authorization_code'],
     ['code', grant.authorizationCode],
@@ -165,56 +156,61 @@ async function exchange(ctx: LoginContext, ep: ChatgptEndpoints, grant: Grant): 
     body: form.toString(),
     timeoutMs: ISSUER_TIMEOUT_MS,
     timeoutLabel: '30',
-    fetch: ctx.fetch,
+    fetch: store.rt.fetch,
   });
   const prefix = 'token exchange failed: ';
-  if (!result.ok) throw fail(prefix + redact(result.reason, secrets));
+  if (!result.ok) throw fail(prefix + redactSecrets(result.reason, secrets));
   if (!isSuccess(result.status)) throw fail(prefix + httpReason(result, secrets));
   const parsed = parseJson(result.text);
   // A 2xx body holds tokens: it is never quoted in a message.
   if (!parsed.ok) throw fail(prefix + 'invalid JSON in response');
-  const access = stringField(parsed.value, 'access_token');
-  const refresh = stringField(parsed.value, 'refresh_token');
-  const id = stringField(parsed.value, 'id_token');
+  const tokens = TokenAnswer.parse(parsed.value);
+  const access = tokens?.access_token;
+  const refresh = tokens?.refresh_token;
+  const id = tokens?.id_token;
   if (!access || !refresh || !id) throw fail(prefix + 'response missing access_token, refresh_token or id_token');
   const record = fullRecord({ access_token: access, refresh_token: refresh, id_token: id });
-  await withStoreLock(ctx.path, (locked) => writeRecord(locked, ctx.store, record, ctx.now()), ctx.lock ?? { warn: ctx.warn });
+  await store.withLock((locked) => writeRecord(locked, record));
+}
+
+/** The cooldown of §5 step 3: a device code requested less than 300 s ago is not requested again. */
+function checkCooldown(store: Store): void {
+  const requested = fieldsOf(parseRecord(store.value('CHATGPT_AUTH_JSON'))).device_code_requested_at;
+  const requestedAt = typeof requested === 'string' ? parsePythonFloat(requested) : requested;
+  if (requestedAt !== undefined && Number.isFinite(requestedAt)) {
+    const remaining = DEVICE_CODE_COOLDOWN_SECONDS - (store.rt.now() / 1000 - requestedAt);
+    if (remaining > 0) throw fail(`device-code cooldown active; retry in ${Math.trunc(remaining)}s`);
+  }
 }
 
 /** Resolves when the surface holds a usable token; throws LlmAuthError otherwise (exit 1). */
-export async function loginChatgpt(ctx: LoginContext, timeoutSeconds: number): Promise<void> {
-  const floor = minPollInterval(ctx.store);
-  const ep = endpoints(ctx.store);
-  const record = parseRecord(ctx.store.value('CHATGPT_AUTH_JSON'));
-  if (stringField(record, 'access_token') && !isExpiredForUse(record, ctx.now())) return;
-  if (stringField(record, 'refresh_token')) {
+export async function loginChatgpt(store: Store, ui: LoginUi, timeoutSeconds: number): Promise<void> {
+  const floor = minPollInterval(store);
+  const ep = endpoints(store);
+  const record = parseRecord(store.value('CHATGPT_AUTH_JSON'));
+  const { access_token, refresh_token } = fieldsOf(record);
+  if (access_token && !isExpiredForUse(record, store.rt.now())) return;
+  if (refresh_token) {
     // Every refresh failure, permanent or transient, falls through to the device flow.
-    const outcome = await refreshRecord(ctx, 'login');
+    const outcome = await refreshRecord(store, 'login');
     if (outcome.ok) return;
   }
-  const current = parseRecord(ctx.store.value('CHATGPT_AUTH_JSON'));
-  const requested = current.device_code_requested_at;
-  const requestedAt = typeof requested === 'number' ? requested : typeof requested === 'string' ? parsePythonFloat(requested) : undefined;
-  if (requestedAt !== undefined && Number.isFinite(requestedAt)) {
-    const remaining = DEVICE_CODE_COOLDOWN_SECONDS - (ctx.now() / 1000 - requestedAt);
-    if (remaining > 0) throw fail(`device-code cooldown active; retry in ${Math.trunc(remaining)}s`);
-  }
+  checkCooldown(store);
 
-  const code = await requestDeviceCode(ctx, ep);
-  await recordDeviceCodeRequest(ctx);
-  ctx.show('Sign in with ChatGPT using device code:');
-  ctx.show(`1) Visit ${ep.verification}`);
-  ctx.show(`2) Enter code: ${code.userCode}`);
-  ctx.show('Device codes are a common phishing target. Never share this code.');
-  ctx.openBrowser(ep.verification);
+  const code = await requestDeviceCode(store, ep);
+  await recordDeviceCodeRequest(store);
+  ui.show('Sign in with ChatGPT using device code:');
+  ui.show(`1) Visit ${ep.verification}`);
+  ui.show(`2) Enter code: ${code.userCode}`);
+  ui.show('Device codes are a common phishing target. Never share this code.');
+  ui.openBrowser(ep.verification);
 
-  ctx.spinner.start();
+  ui.spinner.start();
   let grant: Grant;
   try {
-    grant = await poll(ctx, ep, code, floor, timeoutSeconds);
+    grant = await poll(store, ep, code, floor, timeoutSeconds);
   } finally {
-    ctx.spinner.stop();
+    ui.spinner.stop();
   }
-  await exchange(ctx, ep, grant);
+  await exchange(store, ep, grant);
 }
-

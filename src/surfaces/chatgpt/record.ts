@@ -2,27 +2,34 @@
 // its expiry and account id, and its serialisation. Pure apart from the clock passed in.
 import { LlmAuthError } from '../../lib/errors.js';
 import { decodeJwtClaims, jwtExp } from '../../lib/jwt.js';
-import { compareCodePoints, pyTrim } from '../../lib/text.js';
+import { compareCodePoints, pyTrim } from '../../lib/python.js';
+import { AuthClaim, JsonObject, RecordFields } from './schemas.js';
 
-export type AuthRecord = Record<string, unknown>;
+/** The record as stored: a JSON object whose unknown keys are kept. Read its fields through `fieldsOf`. */
+export type AuthRecord = Readonly<Record<string, unknown>>;
 
 export const EXPIRY_SKEW_SECONDS = 60;
 
 /** Parses the trimmed effective value; empty or undefined is the empty record (core.md §12.3). */
 export function parseRecord(value: string | undefined): AuthRecord {
-  const text = pyTrim(value ?? '');
-  if (text === '') return {};
+  const trimmed = pyTrim(value ?? '');
+  if (trimmed === '') return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(trimmed);
   } catch {
     // The parser's message quotes the input, which holds tokens: never shown.
     throw new LlmAuthError('CHATGPT_AUTH_JSON did not contain valid JSON');
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new LlmAuthError('CHATGPT_AUTH_JSON did not contain a JSON object');
-  }
-  return parsed as AuthRecord;
+  const record = JsonObject.parse(parsed);
+  if (record === undefined) throw new LlmAuthError('CHATGPT_AUTH_JSON did not contain a JSON object');
+  return record;
+}
+
+/** The typed fields: tokens as non-empty strings, `expires_at` when integral; anything else is missing. */
+export function fieldsOf(record: AuthRecord): RecordFields {
+  // Every field falls back to undefined, so an object always parses.
+  return RecordFields.parse(record) ?? { access_token: undefined, refresh_token: undefined, id_token: undefined };
 }
 
 /** A token field counts as present when the key exists with a non-null value. */
@@ -32,26 +39,22 @@ export function hasField(record: AuthRecord, key: string): boolean {
 
 /** The record's integral `expires_at`, else the access token's `exp`, else undefined. */
 export function expiresAt(record: AuthRecord): number | undefined {
-  const stored = record.expires_at;
-  if (typeof stored === 'number' && Number.isInteger(stored)) return stored;
-  return jwtExp(record.access_token);
+  const fields = fieldsOf(record);
+  return fields.expires_at ?? jwtExp(record.access_token);
 }
 
 /** The account id claim of the id token (or of the access token when there is no id token). */
 export function accountId(record: AuthRecord): string | null {
-  const idToken = record.id_token;
-  const source = typeof idToken === 'string' && idToken !== '' ? idToken : record.access_token;
-  const auth = decodeJwtClaims(source)?.['https://api.openai.com/auth'];
-  if (auth === null || typeof auth !== 'object') return null;
-  const id = (auth as Record<string, unknown>).chatgpt_account_id;
-  return typeof id === 'string' && id !== '' ? id : null;
+  const fields = fieldsOf(record);
+  const claims = decodeJwtClaims(fields.id_token ?? record.access_token);
+  const auth = AuthClaim.parse(claims?.['https://api.openai.com/auth']);
+  return auth?.chatgpt_account_id ?? null;
 }
 
 /** The secrets a record holds, for redaction. */
 export function recordSecrets(record: AuthRecord): string[] {
-  return ['access_token', 'refresh_token', 'id_token']
-    .map((k) => record[k])
-    .filter((v): v is string => typeof v === 'string' && v !== '');
+  const { access_token, refresh_token, id_token } = fieldsOf(record);
+  return [access_token, refresh_token, id_token].filter((v): v is string => v !== undefined);
 }
 
 /** Compact JSON, keys sorted recursively by code point, non-ASCII as raw UTF-8 (chatgpt-oauth.md §2.2). */

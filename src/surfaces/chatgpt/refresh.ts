@@ -1,16 +1,15 @@
 // The single-flight refresh protocol (chatgpt-oauth.md §6). Refresh tokens are single-use and rotate: the
 // request is sent holding the store lock, after re-reading the file inside it, so that any number of
 // processes make one request and the rest adopt its result.
-import { httpRequest, isObject, isSuccess, parseJson, stringField, type Fetch } from '../../lib/http.js';
-import { clean, redact } from '../../lib/redact.js';
-import type { LockOptions, StorePath } from '../../store/file.js';
-import { withStoreLock } from '../../store/file.js';
-import type { LoadedStore } from '../../store/store.js';
+import { httpRequest, isSuccess, parseJson, type HttpResult } from '../../lib/http.js';
 import { decodeJwtClaims } from '../../lib/jwt.js';
+import { clean, redactSecrets } from '../../lib/redact.js';
+import type { LockedStore, Snapshot, Store } from '../../store/index.js';
 import { VERSION } from '../../version.js';
 import { CLIENT_ID, endpoints, FRESH_ENOUGH_SECONDS, ISSUER_TIMEOUT_MS, REFRESH_SCOPE } from './config.js';
 import { adoptRecord, fileRecord, syncedAtMs, writeRecord } from './persist.js';
-import { expiresAt, fullRecord, isExpiredForUse, parseRecord, recordSecrets, type AuthRecord } from './record.js';
+import { expiresAt, fieldsOf, fullRecord, isExpiredForUse, parseRecord, recordSecrets, type AuthRecord } from './record.js';
+import { ErrorBody, TokenAnswer } from './schemas.js';
 
 /**
  * Why the caller refreshes, which decides when a peer's record is good enough to adopt (§6.2):
@@ -19,17 +18,6 @@ import { expiresAt, fullRecord, isExpiredForUse, parseRecord, recordSecrets, typ
  * than the one the backend just rejected.
  */
 export type RefreshPurpose = 'renew' | 'login' | 'fresh' | 'after-401';
-
-export interface RefreshContext {
-  store: LoadedStore;
-  path: StorePath;
-  now: () => number;
-  fetch?: Fetch;
-  sleep?: (ms: number) => Promise<void>;
-  /** `warning: waiting for {path}.lock ...` while another process refreshes. */
-  warn?: (message: string) => void;
-  lock?: LockOptions;
-}
 
 export interface RefreshOptions {
   /** `renew --force`: skip the 60-second adopt rule (a changed refresh token is still adopted). */
@@ -44,13 +32,16 @@ export type RefreshOutcome =
 
 const PERMANENT_CODES = new Set(['invalid_grant', 'refresh_token_reused', 'refresh_token_expired', 'refresh_token_invalidated']);
 const RECENT_MS = 60_000;
+/** Waits before the second and third try of a request that never reached the server. */
+const UNSENT_RETRY_WAITS_MS = [1000, 2000];
+const MISSING: RefreshOutcome = { ok: false, kind: 'missing', detail: 'refresh_token is missing' };
 
 /** `error` when a string, else `error.code`, else top-level `code`. */
 export function errorCode(body: unknown): string | undefined {
-  if (!isObject(body)) return undefined;
-  if (typeof body.error === 'string') return body.error;
-  if (isObject(body.error) && typeof body.error.code === 'string') return body.error.code;
-  return typeof body.code === 'string' ? body.code : undefined;
+  const parsed = ErrorBody.parse(body);
+  if (!parsed) return undefined;
+  if (typeof parsed.error === 'string') return parsed.error;
+  return parsed.error?.code ?? parsed.code;
 }
 
 /** A record another process just wrote: unexpired, and issued (JWT iat, else the block's sync time) < 60 s ago. */
@@ -62,12 +53,13 @@ function justRefreshed(record: AuthRecord, syncedMs: number | undefined, nowMs: 
 }
 
 function goodEnough(purpose: RefreshPurpose, r1: AuthRecord, nowMs: number, options: RefreshOptions): boolean {
-  if (!stringField(r1, 'access_token')) return false;
+  const access = fieldsOf(r1).access_token;
+  if (!access) return false;
   switch (purpose) {
     case 'login':
       return !isExpiredForUse(r1, nowMs);
     case 'after-401':
-      return r1.access_token !== options.rejectedAccessToken && !isExpiredForUse(r1, nowMs);
+      return access !== options.rejectedAccessToken && !isExpiredForUse(r1, nowMs);
     case 'fresh': {
       const exp = expiresAt(r1);
       return exp !== undefined && exp - Math.floor(nowMs / 1000) > FRESH_ENOUGH_SECONDS;
@@ -77,104 +69,106 @@ function goodEnough(purpose: RefreshPurpose, r1: AuthRecord, nowMs: number, opti
   }
 }
 
+/** §6.2: whether the record the file holds now (R1) makes a request unnecessary. */
+function peerResultSuffices(
+  purpose: RefreshPurpose,
+  r0: AuthRecord,
+  r1: AuthRecord,
+  snapshot: Snapshot,
+  nowMs: number,
+  options: RefreshOptions,
+): boolean {
+  if (purpose !== 'renew') return goodEnough(purpose, r1, nowMs, options);
+  if (r1.refresh_token !== r0.refresh_token) return true;
+  return !options.force && justRefreshed(r1, syncedAtMs(snapshot), nowMs);
+}
+
+/** Sends the refresh; a connection that was never established cannot have used the token, so it is retried. */
+async function sendRefresh(store: Store, refreshToken: string): Promise<HttpResult> {
+  const body = JSON.stringify({ client_id: CLIENT_ID, grant_type: 'refresh_token', refresh_token: refreshToken, scope: REFRESH_SCOPE });
+  const send = () =>
+    httpRequest({
+      method: 'POST',
+      url: endpoints(store).token,
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': `llm-auth/${VERSION}` },
+      body,
+      timeoutMs: ISSUER_TIMEOUT_MS,
+      timeoutLabel: String(ISSUER_TIMEOUT_MS / 1000),
+      fetch: store.rt.fetch,
+    });
+  let result = await send();
+  for (const waitMs of UNSENT_RETRY_WAITS_MS) {
+    if (result.ok || result.sent) break;
+    await store.rt.sleep(waitMs);
+    result = await send();
+  }
+  return result;
+}
+
+/** Turns the issuer's answer into an outcome, writing what must be kept (§6.3, §6.4). */
+function settle(store: Store, locked: LockedStore, r1: AuthRecord, rt: string, result: HttpResult, secrets: string[]): RefreshOutcome {
+  if (!result.ok) {
+    return { ok: false, kind: 'transient', detail: `refresh failed: ${redactSecrets(result.reason, secrets)}; tokens kept, retry later` };
+  }
+  const parsed = parseJson(result.text);
+  const reply = parsed.ok ? parsed.value : undefined;
+  if (isSuccess(result.status)) {
+    const tokens = TokenAnswer.parse(reply);
+    if (!tokens) return { ok: false, kind: 'transient', detail: 'refresh failed: invalid JSON in response; tokens kept, retry later' };
+    if (!tokens.access_token) {
+      // Keep the rotation chain: a new refresh token is stored even when the answer is unusable.
+      if (tokens.refresh_token) writeRecord(locked, { ...r1, refresh_token: tokens.refresh_token });
+      return { ok: false, kind: 'transient', detail: 'refresh response missing access_token' };
+    }
+    const idToken = tokens.id_token ?? fieldsOf(r1).id_token ?? '';
+    const record = fullRecord({ access_token: tokens.access_token, refresh_token: tokens.refresh_token ?? rt, id_token: idToken });
+    writeRecord(locked, record);
+    return { ok: true, record, requested: true };
+  }
+  const code = errorCode(reply);
+  if (result.status === 401 || (result.status === 400 && code !== undefined && PERMANENT_CODES.has(code))) {
+    // A peer that ignores the lock may have rotated the token meanwhile: adopt its result.
+    const again = fileRecord(locked.read());
+    const againRefresh = again ? fieldsOf(again).refresh_token : undefined;
+    if (again && againRefresh && againRefresh !== rt) {
+      adoptRecord(store, again);
+      return { ok: true, record: again, requested: true };
+    }
+    return { ok: false, kind: 'permanent', detail: `refresh token rejected (${code ?? `HTTP ${result.status}`}); run \`llm-auth login\`` };
+  }
+  return {
+    ok: false,
+    kind: 'transient',
+    detail: `refresh failed: HTTP ${result.status}: ${clean(result.text, secrets)}; tokens kept, retry later`,
+  };
+}
+
+async function refreshOnce(store: Store, purpose: RefreshPurpose, options: RefreshOptions): Promise<RefreshOutcome> {
+  const r0 = parseRecord(store.value('CHATGPT_AUTH_JSON'));
+  if (!fieldsOf(r0).refresh_token) return MISSING;
+  return store.withLock(async (locked) => {
+    const snapshot = locked.read();
+    // R1: the record as the file holds it now. A record that lives only in the environment stays R0.
+    const r1 = fileRecord(snapshot) ?? r0;
+    if (peerResultSuffices(purpose, r0, r1, snapshot, store.rt.now(), options)) {
+      adoptRecord(store, r1);
+      return { ok: true, record: r1, requested: false };
+    }
+    const rt = fieldsOf(r1).refresh_token;
+    if (!rt) return MISSING;
+    const result = await sendRefresh(store, rt);
+    return settle(store, locked, r1, rt, result, [...recordSecrets(r0), ...recordSecrets(r1)]);
+  });
+}
+
 const inFlight = new Map<string, Promise<RefreshOutcome>>();
 
 /** Refreshes the ChatGPT record of the store, single-flight across processes and within this one. */
-export function refreshRecord(ctx: RefreshContext, purpose: RefreshPurpose, options: RefreshOptions = {}): Promise<RefreshOutcome> {
-  const key = ctx.path.absolute;
+export function refreshRecord(store: Store, purpose: RefreshPurpose, options: RefreshOptions = {}): Promise<RefreshOutcome> {
+  const key = store.path.absolute;
   const running = inFlight.get(key);
   if (running) return running;
-  const promise = refreshOnce(ctx, purpose, options).finally(() => inFlight.delete(key));
+  const promise = refreshOnce(store, purpose, options).finally(() => inFlight.delete(key));
   inFlight.set(key, promise);
   return promise;
-}
-
-async function refreshOnce(ctx: RefreshContext, purpose: RefreshPurpose, options: RefreshOptions): Promise<RefreshOutcome> {
-  const r0 = parseRecord(ctx.store.value('CHATGPT_AUTH_JSON'));
-  const rt0 = stringField(r0, 'refresh_token');
-  if (!rt0) return { ok: false, kind: 'missing', detail: 'refresh_token is missing' };
-  const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const ep = endpoints(ctx.store);
-
-  return withStoreLock(
-    ctx.path,
-    async (locked) => {
-      const text = locked.read();
-      // R1: the record as the file holds it now. A record that lives only in the environment stays R0.
-      const r1 = fileRecord(text) ?? r0;
-      const nowMs = ctx.now();
-      const adopt = (): RefreshOutcome => {
-        adoptRecord(ctx.store, r1);
-        return { ok: true, record: r1, requested: false };
-      };
-      if (purpose === 'renew') {
-        if (r1.refresh_token !== r0.refresh_token) return adopt();
-        if (!options.force && justRefreshed(r1, syncedAtMs(text), nowMs)) return adopt();
-      } else if (goodEnough(purpose, r1, nowMs, options)) return adopt();
-
-      const rt = stringField(r1, 'refresh_token');
-      if (!rt) return { ok: false, kind: 'missing', detail: 'refresh_token is missing' };
-      const secrets = [...recordSecrets(r0), ...recordSecrets(r1)];
-      const body = JSON.stringify({ client_id: CLIENT_ID, grant_type: 'refresh_token', refresh_token: rt, scope: REFRESH_SCOPE });
-      const send = () =>
-        httpRequest({
-          method: 'POST',
-          url: ep.token,
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': `llm-auth/${VERSION}` },
-          body,
-          timeoutMs: ISSUER_TIMEOUT_MS,
-          timeoutLabel: String(ISSUER_TIMEOUT_MS / 1000),
-          fetch: ctx.fetch,
-        });
-
-      let result = await send();
-      // A connection that was never established cannot have used the token: try twice more.
-      for (const waitMs of [1000, 2000]) {
-        if (result.ok || result.sent) break;
-        await sleep(waitMs);
-        result = await send();
-      }
-      if (!result.ok) {
-        return { ok: false, kind: 'transient', detail: `refresh failed: ${redact(result.reason, secrets)}; tokens kept, retry later` };
-      }
-      const parsed = parseJson(result.text);
-      const reply = parsed.ok ? parsed.value : undefined;
-      if (isSuccess(result.status)) {
-        if (!parsed.ok || !isObject(reply)) {
-          return { ok: false, kind: 'transient', detail: 'refresh failed: invalid JSON in response; tokens kept, retry later' };
-        }
-        const access = stringField(reply, 'access_token');
-        const newRefresh = stringField(reply, 'refresh_token');
-        if (!access) {
-          // Keep the rotation chain: a new refresh token is stored even when the answer is unusable.
-          if (newRefresh) writeRecord(locked, ctx.store, { ...r1, refresh_token: newRefresh }, ctx.now());
-          return { ok: false, kind: 'transient', detail: 'refresh response missing access_token' };
-        }
-        const idToken = stringField(reply, 'id_token') ?? stringField(r1, 'id_token') ?? '';
-        const record = fullRecord({ access_token: access, refresh_token: newRefresh ?? rt, id_token: idToken });
-        writeRecord(locked, ctx.store, record, ctx.now());
-        return { ok: true, record, requested: true };
-      }
-      const code = errorCode(reply);
-      if (result.status === 401 || (result.status === 400 && code !== undefined && PERMANENT_CODES.has(code))) {
-        // A peer that ignores the lock may have rotated the token meanwhile: adopt its result.
-        const again = fileRecord(locked.read());
-        if (again && stringField(again, 'refresh_token') && again.refresh_token !== rt) {
-          adoptRecord(ctx.store, again);
-          return { ok: true, record: again, requested: true };
-        }
-        return {
-          ok: false,
-          kind: 'permanent',
-          detail: `refresh token rejected (${code ?? `HTTP ${result.status}`}); run \`llm-auth login\``,
-        };
-      }
-      return {
-        ok: false,
-        kind: 'transient',
-        detail: `refresh failed: HTTP ${result.status}: ${clean(result.text, secrets)}; tokens kept, retry later`,
-      };
-    },
-    ctx.lock ?? { warn: ctx.warn },
-  );
 }

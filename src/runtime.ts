@@ -1,0 +1,42 @@
+// The one place that reads the process: its working directory, environment, clock, streams and platform.
+// The CLI and the library build a Runtime here once; callers (and tests) may replace any part of it.
+import { hostname as osHostname, homedir } from 'node:os';
+import type { Runtime } from './lib/runtime.js';
+import { createVcsRunner } from './safety/runner.js';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
+  const env = overrides.env ?? process.env;
+  return {
+    cwd: process.cwd(),
+    home: homedir(),
+    platform: process.platform,
+    arch: process.arch,
+    pid: process.pid,
+    hostname: osHostname(),
+    isAlive,
+    now: Date.now,
+    sleep: realSleep,
+    fetch: globalThis.fetch,
+    // stdin is created on first use: `status` never touches it.
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    ...overrides,
+    env,
+    vcs: overrides.vcs ?? createVcsRunner(env),
+  };
+}

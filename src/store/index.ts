@@ -1,0 +1,191 @@
+// The store front: the only door commands, drivers and the library use. Open the store (safety checks, then
+// the envelopes), select surfaces by name, hold the lock, and make the domain edits. Nobody outside
+// src/store parses `.env` text.
+import * as fs from 'node:fs';
+import { storeError, usageError } from '../lib/errors.js';
+import { repr } from '../lib/python.js';
+import type { Runtime } from '../lib/runtime.js';
+import { checkStoreSafety, type SafetyOptions } from '../safety/validate.js';
+import { appendBlock, setEnvelopeMetadata, setEnvelopeVariable, stripBom, writeManagedRecord, type EnvelopeId } from './document.js';
+import { distinctNames, parseEnvelopes, type Surface } from './envelope.js';
+import { readStoreText, withStoreLock, type StoreText } from './file.js';
+import { resolveStorePath, type StorePath } from './path.js';
+import { parseAssignments, quoteValue } from './values.js';
+import { viewOf, type StoreView } from './view.js';
+
+export type { Surface } from './envelope.js';
+export { DEFAULT_CHATGPT_SURFACE, distinctNames, isChatgptSurface, metadataFlag } from './envelope.js';
+export type { StorePath } from './path.js';
+
+/** Which safety checks run before the store is read (core.md §1.5). */
+export type CheckPolicy = 'always' | 'if-exists' | 'none';
+
+export interface OpenOptions {
+  /** `--env-file`; undefined means `<cwd>/.env`. */
+  readonly envFile: string | undefined;
+  readonly checks: CheckPolicy;
+  /** Where `warning: ...` lines go (waiting for the lock, a missing VCS binary, a failed chmod). */
+  readonly warn: (message: string) => void;
+}
+
+/** A new envelope (core.md §9.3): `# key=value` metadata lines, then assignments (undefined: `KEY=`). */
+export interface NewEnvelope {
+  readonly name: string;
+  readonly auth: string;
+  readonly metadata: ReadonlyArray<readonly [string, string]>;
+  readonly assignments: ReadonlyArray<readonly [string, string | undefined]>;
+}
+
+/** The store file as it is now, re-read under the lock; never the process environment. */
+export interface Snapshot {
+  readonly exists: boolean;
+  readonly surfaces: readonly Surface[];
+  /** The first assignment of the key in the file. */
+  value(key: string): string | undefined;
+}
+
+/** What a holder of the store lock may do. Each edit re-reads the file and replaces it atomically. */
+export interface LockedStore {
+  read(): Snapshot;
+  /** Appends an envelope, refusing a same-named surface of the mode or a variable some surface uses. */
+  appendEnvelope(envelope: NewEnvelope): void;
+  /** Writes CHATGPT_AUTH_JSON into the managed block (core.md §6.4); this process uses it from now on. */
+  writeChatgptRecord(recordJson: string): void;
+  /** Sets a variable inside an envelope; this process uses the new value from now on. */
+  setVariable(surface: EnvelopeId, key: string, value: string): void;
+  /** Sets or (undefined) removes a `# key=value` line inside an envelope. */
+  setMetadata(surface: EnvelopeId, key: string, value: string | undefined): void;
+}
+
+const snapshotOf = (p: StorePath, t: StoreText | undefined): Snapshot => {
+  const body = stripBom(t?.text ?? '');
+  const surfaces = parseEnvelopes(body, p.display);
+  const values = parseAssignments(body);
+  return { exists: t !== undefined, surfaces, value: (key) => values.get(key) };
+};
+
+export function unknownSurface(name: string, surfaces: readonly Surface[]): Error {
+  const names = distinctNames(surfaces);
+  return usageError(`unknown auth surface ${repr(name)}; available: ${names.length > 0 ? names.join(', ') : 'none'}`);
+}
+
+export function envelopeLines(e: NewEnvelope): string[] {
+  return [
+    `# BEGIN LLM AUTH SURFACE ${e.name} ${e.auth}`,
+    ...e.metadata.map(([k, v]) => `# ${k}=${v}`),
+    ...e.assignments.map(([k, v]) => (v === undefined ? `${k}=` : `${k}=${quoteValue(v)}`)),
+    `# END LLM AUTH SURFACE ${e.name} ${e.auth}`,
+  ];
+}
+
+export class Store implements StoreView {
+  private view: StoreView;
+
+  private constructor(
+    readonly rt: Runtime,
+    readonly path: StorePath,
+    readonly warn: (message: string) => void,
+    private readonly exists_: boolean,
+    view: StoreView,
+  ) {
+    this.view = view;
+  }
+
+  /** Resolves the path, runs the safety checks the policy asks for, then reads and parses the store. */
+  static async open(rt: Runtime, options: OpenOptions): Promise<Store> {
+    const p = resolveStorePath(options.envFile, rt.cwd, rt.home);
+    if (options.checks === 'always' || (options.checks === 'if-exists' && fs.existsSync(p.absolute))) {
+      await checkStoreSafety(p, rt, { warn: options.warn });
+    }
+    return Store.read(rt, p, options.warn);
+  }
+
+  /** Reads and parses the store without the safety checks (a missing store is empty). */
+  static read(rt: Runtime, p: StorePath, warn: (message: string) => void): Store {
+    const text = readStoreText(p)?.text;
+    return new Store(rt, p, warn, text !== undefined, viewOf(p, text, rt.env));
+  }
+
+  get exists(): boolean {
+    return this.exists_;
+  }
+
+  get surfaces(): readonly Surface[] {
+    return this.view.surfaces;
+  }
+
+  value(key: string): string | undefined {
+    return this.view.value(key);
+  }
+
+  fileValue(key: string): string | undefined {
+    return this.view.fileValue(key);
+  }
+
+  fromEnvironment(key: string): boolean {
+    return this.view.fromEnvironment(key);
+  }
+
+  setValue(key: string, value: string): void {
+    this.view.setValue(key, value);
+  }
+
+  /** The safety checks of core.md §8, with the options `add-api-key` needs. */
+  checkSafety(options: Omit<SafetyOptions, 'warn'> = {}): Promise<void> {
+    return checkStoreSafety(this.path, this.rt, { ...options, warn: this.warn });
+  }
+
+  /**
+   * The surfaces called `name` (every surface when undefined). None: `implicit(name)` may supply a built-in
+   * surface (the default ChatGPT surface), else `error: unknown auth surface ...` (exit 2).
+   */
+  select(name: string | undefined, implicit?: (name: string) => Surface | undefined): Surface[] {
+    if (name === undefined) return [...this.surfaces];
+    const named = this.surfaces.filter((s) => s.name === name);
+    if (named.length > 0) return named;
+    const builtIn = implicit?.(name);
+    if (builtIn) return [builtIn];
+    throw unknownSurface(name, this.surfaces);
+  }
+
+  /** Runs `fn` holding the store lock (core.md §7); the lock is released however `fn` ends. */
+  withLock<T>(fn: (locked: LockedStore) => Promise<T> | T): Promise<T> {
+    const p = this.path;
+    return withStoreLock(
+      p,
+      this.rt,
+      (file) => {
+        const edit = (change: (text: string, now: Snapshot) => string): void =>
+          file.write((current) => change(current?.text ?? '', snapshotOf(p, current)));
+        return fn({
+          read: () => snapshotOf(p, file.read()),
+          appendEnvelope: (envelope) =>
+            edit((text, now) => {
+              for (const existing of now.surfaces) {
+                if (existing.name === envelope.name && existing.auth === envelope.auth) {
+                  throw storeError(`${envelope.auth} surface ${repr(envelope.name)} already exists`);
+                }
+                const taken = envelope.assignments.find(([k]) => existing.envKeys.includes(k));
+                if (taken) throw storeError(`env var ${repr(taken[0])} already belongs to a surface`);
+              }
+              return appendBlock(text, envelopeLines(envelope));
+            }),
+          writeChatgptRecord: (recordJson) => {
+            edit((text) => writeManagedRecord(text, recordJson, this.rt.now()));
+            this.setValue('CHATGPT_AUTH_JSON', recordJson);
+          },
+          setVariable: (surface, key, value) => {
+            edit((text) => setEnvelopeVariable(text, surface, key, value));
+            this.setValue(key, value);
+          },
+          setMetadata: (surface, key, value) => edit((text) => setEnvelopeMetadata(text, surface, key, value)),
+        });
+      },
+      { warn: this.warn },
+    );
+  }
+
+  appendEnvelope(envelope: NewEnvelope): Promise<void> {
+    return this.withLock((locked) => locked.appendEnvelope(envelope));
+  }
+}

@@ -1,0 +1,71 @@
+// A Runtime for in-process tests: a fake clock whose sleeps pass at once, captured streams, and the same
+// minimal environment the subprocess tests give the CLI.
+import { Readable, Writable } from 'node:stream';
+import type { Runtime } from '../../src/lib/runtime.js';
+import { createRuntime } from '../../src/runtime.js';
+
+/** Virtual time: `sleep(ms)` moves it forward and resolves on the next turn of the event loop. */
+export class FakeClock {
+  /** Every sleep asked for, in ms, in order. */
+  readonly sleeps: number[] = [];
+
+  constructor(public ms = Date.now()) {}
+
+  readonly now = (): number => this.ms;
+
+  readonly sleep = (ms: number): Promise<void> => {
+    this.sleeps.push(ms);
+    this.ms += ms;
+    return new Promise((resolve) => setImmediate(resolve));
+  };
+
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** A stream that keeps what is written to it. */
+export class Capture extends Writable {
+  text = '';
+  isTTY = false;
+
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+export interface TestRuntimeOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  /** Replaces PATH (default: the test process's PATH). */
+  path?: string;
+  home?: string;
+  clock?: FakeClock;
+  fetch?: Runtime['fetch'];
+}
+
+/** The environment the CLI gets in tests: PATH and HOME, plus what the test adds. */
+export function testEnv(options: Pick<TestRuntimeOptions, 'cwd' | 'env' | 'path' | 'home'>): Record<string, string> {
+  const env: Record<string, string> = { PATH: options.path ?? process.env.PATH ?? '/usr/bin:/bin', HOME: options.home ?? options.cwd };
+  for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+export function testRuntime(options: TestRuntimeOptions): Runtime & { stdout: Capture; stderr: Capture } {
+  const clock = options.clock ?? new FakeClock();
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const rt = createRuntime({
+    cwd: options.cwd,
+    env: testEnv(options),
+    home: options.home ?? options.cwd,
+    now: clock.now,
+    sleep: clock.sleep,
+    stdin: Readable.from([]),
+    stdout,
+    stderr,
+    ...(options.fetch && { fetch: options.fetch }),
+  });
+  return { ...rt, stdout, stderr };
+}
