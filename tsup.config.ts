@@ -28,7 +28,9 @@ export default defineConfig([
     format: ['esm'],
     // src/lib/schema.ts loads zod on first use through `require`, which an ES module must make itself.
     define: { LLM_AUTH_CLI_BUNDLE: 'false' },
-    banner: { js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
+    },
     platform: 'node',
     target: 'node20',
     dts: true,

@@ -17,7 +17,11 @@ const jwt = (claims) => `${b64({ alg: 'none' })}.${b64(claims)}.sig`;
 // starts after the refresh was written adopts it (chatgpt-oauth.md §6.2).
 const family = (iatOffset = 0) => {
   const now = Math.floor(Date.now() / 1000);
-  return { access_token: jwt({ exp: now + 3600, iat: now + iatOffset }), refresh_token: `rt_${randomBytes(8).toString('hex')}`, id_token: jwt({}) };
+  return {
+    access_token: jwt({ exp: now + 3600, iat: now + iatOffset }),
+    refresh_token: `rt_${randomBytes(8).toString('hex')}`,
+    id_token: jwt({}),
+  };
 };
 
 let refreshes = 0;
@@ -49,15 +53,24 @@ try {
   fs.writeFileSync(path.join(dir, '.gitignore'), '/.env\n');
   const f = family(-120);
   valid.add(f.refresh_token);
-  fs.writeFileSync(path.join(dir, '.env'), `# BEGIN LLM AUTH SURFACE chatgpt subscription-oauth (managed by llm-auth)\n# env=CHATGPT_AUTH_JSON\n# renew=true\nCHATGPT_AUTH_JSON='${JSON.stringify(f)}'\n# END LLM AUTH SURFACE chatgpt subscription-oauth\n`, { mode: 0o600 });
+  fs.writeFileSync(
+    path.join(dir, '.env'),
+    `# BEGIN LLM AUTH SURFACE chatgpt subscription-oauth (managed by llm-auth)\n# env=CHATGPT_AUTH_JSON\n# renew=true\nCHATGPT_AUTH_JSON='${JSON.stringify(f)}'\n# END LLM AUTH SURFACE chatgpt subscription-oauth\n`,
+    { mode: 0o600 },
+  );
   const env = { PATH: process.env.PATH, HOME: dir, LLM_AUTH_CHATGPT_ISSUER: `http://127.0.0.1:${port}` };
   const t0 = process.hrtime.bigint();
   const codes = await Promise.all(
-    Array.from({ length: N }, () => new Promise((resolve) => spawn(cli, ['renew'], { cwd: dir, env, stdio: 'ignore' }).on('close', resolve))),
+    Array.from(
+      { length: N },
+      () => new Promise((resolve) => spawn(cli, ['renew'], { cwd: dir, env, stdio: 'ignore' }).on('close', resolve)),
+    ),
   );
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   const passed = codes.filter((c) => c === 0).length;
-  console.log(`${N} concurrent renews: ${refreshes} refresh request(s) seen by the endpoint, ${passed}/${N} passed, wall ${(wall / 1000).toFixed(2)} s (refresh answer delayed 1 s)`);
+  console.log(
+    `${N} concurrent renews: ${refreshes} refresh request(s) seen by the endpoint, ${passed}/${N} passed, wall ${(wall / 1000).toFixed(2)} s (refresh answer delayed 1 s)`,
+  );
 } finally {
   server.close();
   fs.rmSync(dir, { recursive: true, force: true });

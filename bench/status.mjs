@@ -68,10 +68,14 @@ function sideBySide(cwd, label) {
   }
   const b = median(bare);
   const s = median(status);
-  console.log(`${label}: node -e 0 median ${b.toFixed(1)} ms; llm-auth status median ${s.toFixed(1)} ms; ratio ${(s / b).toFixed(2)}x (${runs} runs each)`);
+  console.log(
+    `${label}: node -e 0 median ${b.toFixed(1)} ms; llm-auth status median ${s.toFixed(1)} ms; ratio ${(s / b).toFixed(2)}x (${runs} runs each)`,
+  );
   if (baseline) {
     const o = median(before);
-    console.log(`${label}: baseline ${baseline} status median ${o.toFixed(1)} ms; this build ${(s - o >= 0 ? '+' : '') + (s - o).toFixed(1)} ms`);
+    console.log(
+      `${label}: baseline ${baseline} status median ${o.toFixed(1)} ms; this build ${(s - o >= 0 ? '+' : '') + (s - o).toFixed(1)} ms`,
+    );
   }
 }
 

@@ -69,7 +69,12 @@ function addReadCommands(program: Command, select: Select): void {
     .description('check surfaces live: api keys against their API, ChatGPT token state')
     .argument('[surface]', 'only surfaces with this name (one line per subtest)')
     .option('--model <model>', 'model for the surface named (not for aggregate runs)')
-    .option('--surface-model <SURFACE=MODEL>', 'model for one surface; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '--surface-model <SURFACE=MODEL>',
+      'model for one surface; repeatable',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--timeout <seconds>', 'per-request timeout in seconds (default 60)')
     .option('--verbose', 'trace the live ChatGPT check on stderr')
     .option('--show-raw-error', 'show the raw (redacted) body of a failed live ChatGPT check')
@@ -136,7 +141,12 @@ async function parseArguments(argv: readonly string[], rt: Runtime, output: Outp
       output.error('the following arguments are required: command');
       return { kind: 'exit', code: 2 };
     }
-    output.error(err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim());
+    output.error(
+      err.message
+        .replace(/^error: /, '')
+        .replace(/\s*\n\s*/g, ' ')
+        .trim(),
+    );
     return { kind: 'exit', code: 2 };
   }
   if (!run) {

@@ -59,8 +59,21 @@ export function shouldOpenBrowser(c: BrowserConditions): boolean {
 
 // What a desktop opener needs to find the session and the user's browser; nothing else (core.md §14.1).
 const OPENER_VARIABLES = [
-  'PATH', 'HOME', 'USERPROFILE', 'SystemRoot', 'DISPLAY', 'WAYLAND_DISPLAY', 'XDG_RUNTIME_DIR', 'XDG_CONFIG_HOME',
-  'XDG_DATA_DIRS', 'XDG_CURRENT_DESKTOP', 'XDG_SESSION_TYPE', 'DBUS_SESSION_BUS_ADDRESS', 'BROWSER', 'LANG', 'LC_ALL',
+  'PATH',
+  'HOME',
+  'USERPROFILE',
+  'SystemRoot',
+  'DISPLAY',
+  'WAYLAND_DISPLAY',
+  'XDG_RUNTIME_DIR',
+  'XDG_CONFIG_HOME',
+  'XDG_DATA_DIRS',
+  'XDG_CURRENT_DESKTOP',
+  'XDG_SESSION_TYPE',
+  'DBUS_SESSION_BUS_ADDRESS',
+  'BROWSER',
+  'LANG',
+  'LC_ALL',
 ];
 
 /**

@@ -18,12 +18,11 @@ export interface HttpRequest {
 }
 
 export type HttpResult =
-  | { ok: true; status: number; headers: Headers; text: string }
-  | { ok: false; reason: string; timedOut: boolean; sent: boolean };
+  { ok: true; status: number; headers: Headers; text: string } | { ok: false; reason: string; timedOut: boolean; sent: boolean };
 
 /** `{code}: {host}` from a fetch failure: the Node error code of the cause, never its message. */
 export function networkReason(err: unknown, url: string): string {
-  let host = '';
+  let host: string;
   try {
     host = new URL(url).host;
   } catch {

@@ -149,11 +149,7 @@ export function pyJsonDumps(value: JsonValue, indent = ''): string {
   const keys = Object.keys(value).sort(compareCodePoints);
   if (keys.length === 0) return '{}';
   return (
-    '{\n' +
-    keys.map((k) => inner + pyJsonString(k) + ': ' + pyJsonDumps(value[k]!, inner)).join(',\n') +
-    '\n' +
-    indent +
-    '}'
+    '{\n' + keys.map((k) => inner + pyJsonString(k) + ': ' + pyJsonDumps(value[k]!, inner)).join(',\n') + '\n' + indent + '}'
   );
 }
 

@@ -31,7 +31,7 @@ export function looksLikeHtmlChallenge(text: string): boolean {
 export function clean(text: string, secrets: Iterable<string>): string {
   const redacted = redactSecrets(text, secrets);
   if (looksLikeHtmlChallenge(redacted)) return HTML_CHALLENGE;
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- ESC starts the colour codes removed here
   const plain = redacted.replace(/\x1b\[[0-9;]*m/g, '');
   const kept = splitLines(plain)
     .map(pyTrim)

@@ -35,7 +35,7 @@ function bracket(glob: string, start: number): [string, number] | undefined {
     }
     // A range `a-z` passes through; every other character is escaped inside the class.
     if (ch === '-' && body !== '' && glob[i + 1] !== ']' && i + 1 < glob.length) body += '-';
-    else body += ch.replace(/[\\\]\[^-]/g, '\\$&');
+    else body += ch.replace(/[\\\][^-]/g, '\\$&');
     i++;
   }
   return undefined;

@@ -130,12 +130,15 @@ function unwrap<T>(plan: CheckPlan, answer: Answer<T>, vcs: VcsName): T {
 /** The ignore files decide (core.md §8.8). */
 function ignoredByFiles(plan: CheckPlan, vcs: VcsName): boolean {
   const rel = toRelFrom(plan, plan.marker.dir);
-  return vcs === 'mercurial' ? hgIgnoredByFile(plan.marker.dir, rel) : gitIgnoredByFiles(plan.marker.dir, rel, plan.marker.kind === '.git');
+  return vcs === 'mercurial'
+    ? hgIgnoredByFile(plan.marker.dir, rel)
+    : gitIgnoredByFiles(plan.marker.dir, rel, plan.marker.kind === '.git');
 }
 
 /** Without the binary (or outside a repository) only the ignored check can be made, from the files. */
 function fallback(plan: CheckPlan, driver: VcsDriver, binaryMissing: boolean): void {
-  if (plan.requireIgnored && !ignoredByFiles(plan, driver.name)) throw notIgnored(plan, driver.name, toRelFrom(plan, plan.marker.dir));
+  if (plan.requireIgnored && !ignoredByFiles(plan, driver.name))
+    throw notIgnored(plan, driver.name, toRelFrom(plan, plan.marker.dir));
   if (binaryMissing) {
     plan.warn(
       `${driver.binary} not found; could not check whether ${plan.p.display} is tracked by ${driver.name} or appears in its commit history`,

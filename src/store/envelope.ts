@@ -115,4 +115,3 @@ export function metadataFlag(surface: Surface, key: string): boolean {
 export function distinctNames(surfaces: readonly Surface[]): string[] {
   return [...new Set(surfaces.map((s) => s.name))];
 }
-

@@ -6,7 +6,14 @@ import { storeError, usageError } from '../lib/errors.js';
 import { repr } from '../lib/python.js';
 import type { Runtime } from '../lib/runtime.js';
 import { checkStoreSafety, type SafetyOptions } from '../safety/validate.js';
-import { appendBlock, setEnvelopeMetadata, setEnvelopeVariable, stripBom, writeManagedRecord, type EnvelopeId } from './document.js';
+import {
+  appendBlock,
+  setEnvelopeMetadata,
+  setEnvelopeVariable,
+  stripBom,
+  writeManagedRecord,
+  type EnvelopeId,
+} from './document.js';
 import { distinctNames, parseEnvelopes, type Surface } from './envelope.js';
 import { readStoreText, withStoreLock, type StoreText } from './file.js';
 import { resolveStorePath, type StorePath } from './path.js';

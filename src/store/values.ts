@@ -149,6 +149,7 @@ export function parseAssignments(text: string): Map<string, string> {
 const BARE = /^[A-Za-z0-9_./:@%+=,-]+$/;
 // Characters that keep a value out of single quotes: quotes and backslashes, C0 and C1 controls,
 // line and paragraph separators, BOM, and (checked separately) lone surrogates.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this class matches
 const NOT_SINGLE_QUOTABLE = /['\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
 
 export function isWellFormed(text: string): boolean {

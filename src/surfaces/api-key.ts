@@ -6,7 +6,15 @@ import { clean, redactSecrets } from '../lib/redact.js';
 import { schema } from '../lib/schema.js';
 import type { Store, Surface } from '../store/index.js';
 import { VERSION } from '../version.js';
-import { fail, NO_RENEW_HANDLER, pass, type ApiKeyStatus, type SubtestResult, type SurfaceDriver, type TestOptions } from './driver.js';
+import {
+  fail,
+  NO_RENEW_HANDLER,
+  pass,
+  type ApiKeyStatus,
+  type SubtestResult,
+  type SurfaceDriver,
+  type TestOptions,
+} from './driver.js';
 
 export const DEFAULT_API_BASE = 'https://api.openai.com/v1';
 
@@ -36,7 +44,7 @@ export function encodeModel(model: string): string {
 export function apiBaseOf(surface: Surface): { base: string; usable: boolean } {
   const raw = surface.metadata.api_base ?? DEFAULT_API_BASE;
   const base = raw.endsWith('/') ? raw.slice(0, -1) : raw;
-  let usable = false;
+  let usable: boolean;
   try {
     const url = new URL(base);
     usable = (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '';
@@ -64,8 +72,10 @@ export function responseText(body: unknown): string {
 }
 
 /** The live subtests run for provider `openai`: the auth check always, the two model checks with a model. */
-const liveSubtestNames = (model: string | undefined): string[] =>
-  ['openai-api-key-auth', ...(model ? ['openai-model-access', 'openai-response'] : [])];
+const liveSubtestNames = (model: string | undefined): string[] => [
+  'openai-api-key-auth',
+  ...(model ? ['openai-model-access', 'openai-response'] : []),
+];
 
 type Checked = { ok: true; body: unknown } | { ok: false; detail: string };
 
@@ -116,7 +126,9 @@ async function liveSubtests(surface: Surface, store: Store, options: TestOptions
   else {
     const text = responseText(response.body);
     results.push(
-      text === '1' ? pass('openai-response', `model=${model}`) : fail('openai-response', redactSecrets(`expected \`1\`, got ${repr(text)}`, [key])),
+      text === '1'
+        ? pass('openai-response', `model=${model}`)
+        : fail('openai-response', redactSecrets(`expected \`1\`, got ${repr(text)}`, [key])),
     );
   }
   return results;

@@ -18,10 +18,26 @@ describe('add-api-key', () => {
   it('creates the store with the header and the example block of core.md §9.3, mode 0600', async () => {
     const { dir, store } = repo();
     const r = await runCli(
-      ['add-api-key', 'evals', 'OpenRouter', '--env', 'OPENROUTER_API_KEY', '--model', 'openrouter/openai/gpt-5.4-mini', '--api-base', 'https://openrouter.ai/api/v1', '--key', 'sk or "x"'],
+      [
+        'add-api-key',
+        'evals',
+        'OpenRouter',
+        '--env',
+        'OPENROUTER_API_KEY',
+        '--model',
+        'openrouter/openai/gpt-5.4-mini',
+        '--api-base',
+        'https://openrouter.ai/api/v1',
+        '--key',
+        'sk or "x"',
+      ],
       { cwd: dir },
     );
-    expect(r).toMatchObject({ code: 0, stderr: '', stdout: 'added evals api-key surface for OpenRouter using OPENROUTER_API_KEY (with key)\n' });
+    expect(r).toMatchObject({
+      code: 0,
+      stderr: '',
+      stdout: 'added evals api-key surface for OpenRouter using OPENROUTER_API_KEY (with key)\n',
+    });
     expect(fs.readFileSync(store, 'utf8')).toBe(
       `${HEADER}\n\n` +
         [
@@ -54,9 +70,13 @@ describe('add-api-key', () => {
       expect(r.stdout).toBe(`added ${surface} api-key surface for ${provider} using ${env} (without key)\n`);
     }
     const text = fs.readFileSync(path.join(dir, '.env'), 'utf8');
-    expect(text).toContain('# provider=open-router\n# auth=api-key\n# env=OPEN_ROUTER_TEAM_EVAL_API_KEY\nOPEN_ROUTER_TEAM_EVAL_API_KEY=\n');
+    expect(text).toContain(
+      '# provider=open-router\n# auth=api-key\n# env=OPEN_ROUTER_TEAM_EVAL_API_KEY\nOPEN_ROUTER_TEAM_EVAL_API_KEY=\n',
+    );
     const status = await runCli(['status', '9x'], { cwd: dir });
-    expect(JSON.parse(status.stdout)).toEqual({ '9x': { api_key: false, auth: 'api-key', env: 'LLM_1PROV_9X_API_KEY', provider: '1prov' } });
+    expect(JSON.parse(status.stdout)).toEqual({
+      '9x': { api_key: false, auth: 'api-key', env: 'LLM_1PROV_9X_API_KEY', provider: '1prov' },
+    });
   });
 
   it('appends after existing bytes: foreign lines, comments, CRLF and BOM survive byte for byte', async () => {
@@ -114,7 +134,10 @@ describe('add-api-key', () => {
     const cases: Array<[string[], string]> = [
       [['add-api-key', 'bad name', 'openai'], 'surface must contain only letters, digits, dot, underscore, or dash'],
       [['add-api-key', 'a\n', 'openai'], 'surface must contain only letters, digits, dot, underscore, or dash'],
-      [['add-api-key', 'a', 'openai', '--env', 'lower'], 'env var name must be uppercase and contain only letters, digits, and underscore'],
+      [
+        ['add-api-key', 'a', 'openai', '--env', 'lower'],
+        'env var name must be uppercase and contain only letters, digits, and underscore',
+      ],
       [['add-api-key', 'a', '  '], 'provider is required'],
       [['add-api-key', 'a', 'open\nai', '--env', 'K'], 'provider must be a single line'],
       [['add-api-key', 'a', 'openai', '--model', 'gpt\u2028x'], 'model must be a single line'],
@@ -134,7 +157,10 @@ describe('add-api-key', () => {
       stderr: `error: refusing to write API key surface to ${store}: ${store} is not ignored by git\n`,
     });
     expect(fs.existsSync(store)).toBe(false);
-    expect(await runCli(['add-api-key', 'a', 'openai', '--allow-unignored'], { cwd: dir })).toMatchObject({ code: 0, stderr: '' });
+    expect(await runCli(['add-api-key', 'a', 'openai', '--allow-unignored'], { cwd: dir })).toMatchObject({
+      code: 0,
+      stderr: '',
+    });
     // Tracked is still refused.
     const { execFileSync } = await import('node:child_process');
     execFileSync('git', ['add', '-f', '.env'], { cwd: dir });

@@ -84,10 +84,14 @@ describe('bad input', () => {
     fs.symlinkSync(target, store);
     const status = await runCli(['status'], { cwd: dir });
     expect(status).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(status.stdout).research.api_key).toBe(true);
+    expect((JSON.parse(status.stdout) as { research: { api_key: boolean } }).research.api_key).toBe(true);
     const before = fs.readFileSync(target);
     const r = await runCli(['add-api-key', 'new', 'openai'], { cwd: dir });
-    expect(r).toMatchObject({ code: 1, stdout: '', stderr: `error: ${store} is a symbolic link; refusing to write through it\n` });
+    expect(r).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `error: ${store} is a symbolic link; refusing to write through it\n`,
+    });
     expect(fs.readFileSync(target).equals(before)).toBe(true);
     expect(fs.lstatSync(store).isSymbolicLink()).toBe(true);
   });

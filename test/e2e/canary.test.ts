@@ -26,7 +26,9 @@ describe('canary secrets', () => {
       store,
       STORE_API_KEY('research', 'OPENAI_API_KEY', CANARY) +
         STORE_API_KEY('quoted', 'Q_KEY', `'${CANARY_QUOTED}'`) +
-        '# BEGIN LLM AUTH SURFACE custom weird\nCUSTOM=' + CANARY + '\n# END LLM AUTH SURFACE custom weird\n' +
+        '# BEGIN LLM AUTH SURFACE custom weird\nCUSTOM=' +
+        CANARY +
+        '\n# END LLM AUTH SURFACE custom weird\n' +
         chatgpt(record),
     );
     const runs = [

@@ -19,7 +19,9 @@ const PASS = 'chatgpt.subscription-oauth.completion: pass - model=gpt-5.4-mini';
 
 function liveRepo(options: { exp?: number; meta?: string[] } = {}): { dir: string; store: string; access: string } {
   const f = fake.issue(options.exp === undefined ? {} : { exp: options.exp });
-  const { dir, store } = chatgptRepo(`${HEADER}\n\n${managedBlock(recordJson(f, fake.withAccountClaim ? 'acc-1234' : null), ['# live_backend=true', ...(options.meta ?? [])])}\n`);
+  const { dir, store } = chatgptRepo(
+    `${HEADER}\n\n${managedBlock(recordJson(f, fake.withAccountClaim ? 'acc-1234' : null), ['# live_backend=true', ...(options.meta ?? [])])}\n`,
+  );
   return { dir, store, access: f.access };
 }
 
@@ -30,7 +32,9 @@ describe('test: live ChatGPT backend check', () => {
     const { dir, access } = liveRepo();
     const start = fake.requests.length;
     const r = await runCli(['test', 'chatgpt'], { cwd: dir, env: fake.env() });
-    expect(r.stdout).toBe(`chatgpt.subscription-oauth.env-auth-json: pass\nchatgpt.subscription-oauth.oauth-state: pass\n${PASS}\n`);
+    expect(r.stdout).toBe(
+      `chatgpt.subscription-oauth.env-auth-json: pass\nchatgpt.subscription-oauth.oauth-state: pass\n${PASS}\n`,
+    );
     expect(r.code).toBe(0);
     const [q] = fake.requests.slice(start);
     expect(q!.path).toBe('/backend-api/codex/responses');
@@ -39,7 +43,9 @@ describe('test: live ChatGPT backend check', () => {
     expect(q!.headers.accept).toBe('text/event-stream');
     expect(q!.headers.originator).toBe('codex_cli_rs');
     expect(q!.headers['chatgpt-account-id']).toBe('acc-1234');
-    expect(q!.headers['user-agent']).toBe(`codex_cli_rs/${q!.headers['user-agent']!.split('/')[1]!.split(' ')[0]} (${os.type()} ${os.release()}; ${process.arch}) llm-auth`);
+    expect(q!.headers['user-agent']).toBe(
+      `codex_cli_rs/${q!.headers['user-agent']!.split('/')[1]!.split(' ')[0]} (${os.type()} ${os.release()}; ${process.arch}) llm-auth`,
+    );
     expect(q!.headers.session_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(q!.rawBody).toBe(
       '{"model":"gpt-5.4-mini","instructions":"You are a helpful assistant.","input":[{"type":"message","role":"user","content":[{"type":"input_text","text":"Respond with exactly: 1"}]}],"stream":true,"store":false,"include":["reasoning.encrypted_content"]}',
@@ -52,10 +58,21 @@ describe('test: live ChatGPT backend check', () => {
     const body = sse(HAPPY_EVENTS());
     fake.script(ROUTE, { status: 200, body });
     fake.script(ROUTE, { status: 200, body: sse(HAPPY_EVENTS(), '\r\n') });
-    fake.script(ROUTE, { status: 200, headers: { 'content-type': 'text/event-stream' }, chunks: [body.slice(0, 37), body.slice(37, 120), body.slice(120)] });
     fake.script(ROUTE, {
       status: 200,
-      body: sse([{ type: 'response.created' }, { type: 'response.completed', response: { output: [{ type: 'message', content: [{ type: 'output_text', text: '1' }] }] } }]) + 'data: [DONE]\n\n',
+      headers: { 'content-type': 'text/event-stream' },
+      chunks: [body.slice(0, 37), body.slice(37, 120), body.slice(120)],
+    });
+    fake.script(ROUTE, {
+      status: 200,
+      body:
+        sse([
+          { type: 'response.created' },
+          {
+            type: 'response.completed',
+            response: { output: [{ type: 'message', content: [{ type: 'output_text', text: '1' }] }] },
+          },
+        ]) + 'data: [DONE]\n\n',
     });
     fake.script(ROUTE, json(200, { output: [{ content: [{ type: 'output_text', text: '1' }] }] }));
     for (let i = 0; i < 5; i++) {
@@ -68,7 +85,16 @@ describe('test: live ChatGPT backend check', () => {
     const { dir } = liveRepo();
     const cases: Array<[unknown, string]> = [
       [{ status: 200, body: sse(HAPPY_EVENTS('1.')) }, "fail - expected `1`, got '1.'"],
-      [{ status: 200, body: sse([{ type: 'response.created' }, { type: 'response.failed', response: { error: { message: 'model overloaded' } } }]) }, 'fail - model overloaded'],
+      [
+        {
+          status: 200,
+          body: sse([
+            { type: 'response.created' },
+            { type: 'response.failed', response: { error: { message: 'model overloaded' } } },
+          ]),
+        },
+        'fail - model overloaded',
+      ],
       [{ status: 200, body: sse([{ type: 'error', error: { message: 'bad \x1b[31mthing\x1b[0m' } }]) }, 'fail - bad thing'],
       [{ status: 200, body: sse(HAPPY_EVENTS().slice(0, 3)) }, 'fail - backend stream ended before response.completed'],
     ];
@@ -84,10 +110,26 @@ describe('test: live ChatGPT backend check', () => {
     const { dir, access } = liveRepo();
     const cases: Array<[unknown, string]> = [
       [json(400, { detail: 'Instructions are required' }), 'HTTP 400: {"detail":"Instructions are required"}'],
-      [json(400, { detail: 'The model gpt-5.4-mini is not supported when using Codex with a ChatGPT account.' }), 'HTTP 400: {"detail":"The model gpt-5.4-mini is not supported when using Codex with a ChatGPT account."}'],
-      [json(429, { error: { type: 'usage_limit_reached', message: `The usage limit has been reached (token ${access})` } }), 'HTTP 429: {"error":{"type":"usage_limit_reached","message":"The usage limit has been reached (token [redacted])"}}'],
-      [{ status: 403, headers: { 'content-type': 'text/html', 'cf-mitigated': 'challenge' }, body: '<!DOCTYPE html><html><body>Just a moment...</body></html>' }, 'ChatGPT backend returned an HTML/Cloudflare challenge'],
-      [{ status: 200, headers: { 'cf-mitigated': 'challenge' }, body: 'challenge' }, 'ChatGPT backend returned an HTML/Cloudflare challenge'],
+      [
+        json(400, { detail: 'The model gpt-5.4-mini is not supported when using Codex with a ChatGPT account.' }),
+        'HTTP 400: {"detail":"The model gpt-5.4-mini is not supported when using Codex with a ChatGPT account."}',
+      ],
+      [
+        json(429, { error: { type: 'usage_limit_reached', message: `The usage limit has been reached (token ${access})` } }),
+        'HTTP 429: {"error":{"type":"usage_limit_reached","message":"The usage limit has been reached (token [redacted])"}}',
+      ],
+      [
+        {
+          status: 403,
+          headers: { 'content-type': 'text/html', 'cf-mitigated': 'challenge' },
+          body: '<!DOCTYPE html><html><body>Just a moment...</body></html>',
+        },
+        'ChatGPT backend returned an HTML/Cloudflare challenge',
+      ],
+      [
+        { status: 200, headers: { 'cf-mitigated': 'challenge' }, body: 'challenge' },
+        'ChatGPT backend returned an HTML/Cloudflare challenge',
+      ],
       [json(500, 'Internal Server Error'), 'HTTP 500: Internal Server Error'],
     ];
     for (const [reply, detail] of cases) {
@@ -100,11 +142,17 @@ describe('test: live ChatGPT backend check', () => {
 
   it('--show-raw-error shows the redacted raw body; --verbose lists the event types on stderr', async () => {
     const { dir, access } = liveRepo();
-    fake.script(ROUTE, { status: 403, headers: { 'content-type': 'text/html' }, body: `prefix <html><body>${access}</body></html>` });
+    fake.script(ROUTE, {
+      status: 403,
+      headers: { 'content-type': 'text/html' },
+      body: `prefix <html><body>${access}</body></html>`,
+    });
     const raw = await runCli(['test', 'chatgpt', '--show-raw-error'], { cwd: dir, env: fake.env() });
     expect(completionLine(raw.stdout)).toBe('chatgpt.subscription-oauth.completion: fail - <html><body>[redacted]</body></html>');
     const verbose = await runCli(['test', 'chatgpt', '--verbose'], { cwd: dir, env: fake.env() });
-    expect(verbose.stderr).toBe('response.created\nresponse.output_text.delta\nresponse.output_text.done\nresponse.output_item.done\nresponse.completed\n');
+    expect(verbose.stderr).toBe(
+      'response.created\nresponse.output_text.delta\nresponse.output_text.done\nresponse.output_item.done\nresponse.completed\n',
+    );
     expect(completionLine(verbose.stdout)).toBe(PASS);
   });
 
@@ -121,7 +169,11 @@ describe('test: live ChatGPT backend check', () => {
     const start2 = fake.requests.length;
     const r2 = await runCli(['test', 'chatgpt'], { cwd: revoked.dir, env: fake.env() });
     expect(completionLine(r2.stdout)).toBe(PASS);
-    expect(fake.requests.slice(start2).map((q) => q.path)).toEqual(['/backend-api/codex/responses', '/oauth/token', '/backend-api/codex/responses']);
+    expect(fake.requests.slice(start2).map((q) => q.path)).toEqual([
+      '/backend-api/codex/responses',
+      '/oauth/token',
+      '/backend-api/codex/responses',
+    ]);
 
     // A second 401 after the refresh is reported, not retried again.
     const twice = liveRepo();
@@ -155,7 +207,10 @@ describe('test: live ChatGPT backend check', () => {
     const plain = liveRepo();
     const r2 = await runCli(['test', 'chatgpt'], { cwd: plain.dir, env: fake.env({ LITELLM_CHATGPT_MODEL: 'chatgpt/gpt-5.3' }) });
     expect(completionLine(r2.stdout)).toBe('chatgpt.subscription-oauth.completion: pass - model=gpt-5.3');
-    const r3 = await runCli(['test', 'chatgpt', '--model', 'gpt-x'], { cwd: plain.dir, env: fake.env({ LITELLM_CHATGPT_MODEL: 'gpt-5.3' }) });
+    const r3 = await runCli(['test', 'chatgpt', '--model', 'gpt-x'], {
+      cwd: plain.dir,
+      env: fake.env({ LITELLM_CHATGPT_MODEL: 'gpt-5.3' }),
+    });
     expect(completionLine(r3.stdout)).toBe('chatgpt.subscription-oauth.completion: pass - model=gpt-x');
   });
 
@@ -181,7 +236,12 @@ describe('test: live ChatGPT backend check', () => {
       const replay = await fetch(`${fake.issuer}/oauth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ client_id: 'app_EMoamEEZ73f0CkXaXp7hrann', grant_type: 'refresh_token', refresh_token: stale.refresh, scope: 'openid profile email' }),
+        body: JSON.stringify({
+          client_id: 'app_EMoamEEZ73f0CkXaXp7hrann',
+          grant_type: 'refresh_token',
+          refresh_token: stale.refresh,
+          scope: 'openid profile email',
+        }),
       });
       expect(replay.status).toBe(401);
       const before = storedRecord(store);

@@ -72,7 +72,13 @@ describe('login: device-code flow', () => {
     expectNoTokens(r, fake);
     // status agrees.
     const status = JSON.parse((await runCli(['status'], { cwd: dir })).stdout) as { chatgpt: Record<string, unknown> };
-    expect(status.chatgpt).toMatchObject({ access_token: true, account_id: true, refresh_token: true, expired: false, expires_at: exp });
+    expect(status.chatgpt).toMatchObject({
+      access_token: true,
+      account_id: true,
+      refresh_token: true,
+      expired: false,
+      expires_at: exp,
+    });
     expect(status.chatgpt.expires_in).toMatch(/^(59m \d+s|1h 0m)$/);
   });
 
@@ -108,7 +114,12 @@ describe('login: device-code flow', () => {
     const start = fake.requests.length;
     const r = await runCli(['login', '--timeout', '5'], { cwd: dir, env: fake.env() });
     expect(r.stdout).toBe(FOUR_LINES(fake.issuer) + 'ok\n');
-    expect(routes(start)).toEqual(['POST /oauth/token', 'POST /api/accounts/deviceauth/usercode', 'POST /api/accounts/deviceauth/token', 'POST /oauth/token']);
+    expect(routes(start)).toEqual([
+      'POST /oauth/token',
+      'POST /api/accounts/deviceauth/usercode',
+      'POST /api/accounts/deviceauth/token',
+      'POST /oauth/token',
+    ]);
     expect(Object.keys(storedRecord(store))).toEqual(['access_token', 'account_id', 'expires_at', 'id_token', 'refresh_token']);
     // The user's extra metadata survives the rewrites.
     expect(fs.readFileSync(store, 'utf8')).toContain('# renew=true\n# live_backend=true\nCHATGPT_AUTH_JSON=');
@@ -117,14 +128,19 @@ describe('login: device-code flow', () => {
 
   it('refuses during the cooldown without a request, and asks again once it is over', async () => {
     const requestedAt = Date.now() / 1000 - 13.2;
-    const { dir, store } = chatgptRepo(`${HEADER}\n\n${managedBlock(JSON.stringify({ device_code_requested_at: requestedAt, extra: 'kept' }))}\n`);
+    const { dir, store } = chatgptRepo(
+      `${HEADER}\n\n${managedBlock(JSON.stringify({ device_code_requested_at: requestedAt, extra: 'kept' }))}\n`,
+    );
     const start = fake.requests.length;
     const r = await runCli(['login'], { cwd: dir, env: fake.env() });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^error: device-code cooldown active; retry in 28[4-7]s\n$/);
     expect(fake.requests.length).toBe(start);
-    writeStore(store, `${HEADER}\n\n${managedBlock(JSON.stringify({ device_code_requested_at: String(Date.now() / 1000 - 301), extra: 'kept' }))}\n`);
+    writeStore(
+      store,
+      `${HEADER}\n\n${managedBlock(JSON.stringify({ device_code_requested_at: String(Date.now() / 1000 - 301), extra: 'kept' }))}\n`,
+    );
     fake.deviceCodes.delete('dev-1');
     const timedOut = await runCli(['login', '--timeout', '0.3'], { cwd: dir, env: fake.env() });
     expect(timedOut).toMatchObject({ code: 1, stdout: FOUR_LINES(fake.issuer), stderr: 'error: login timed out\n' });
@@ -136,10 +152,22 @@ describe('login: device-code flow', () => {
 
   it('stops polling on denial, server errors and network errors with one line', async () => {
     const cases: Array<[() => void, string]> = [
-      [() => fake.script('POST /api/accounts/deviceauth/token', json(400, { error: 'authorization_declined' })), 'error: login polling failed: HTTP 400: {"error":"authorization_declined"}\n'],
-      [() => fake.script('POST /api/accounts/deviceauth/token', json(500, 'upstream <b>broke</b>')), 'error: login polling failed: HTTP 500: upstream <b>broke</b>\n'],
-      [() => fake.script('POST /api/accounts/deviceauth/token', { status: 200, body: 'not json' }), 'error: login polling failed: invalid JSON in response\n'],
-      [() => fake.script('POST /api/accounts/deviceauth/token', { status: 200, destroy: true }), `error: login polling failed: ECONNRESET: 127.0.0.1:${fake.port}\n`],
+      [
+        () => fake.script('POST /api/accounts/deviceauth/token', json(400, { error: 'authorization_declined' })),
+        'error: login polling failed: HTTP 400: {"error":"authorization_declined"}\n',
+      ],
+      [
+        () => fake.script('POST /api/accounts/deviceauth/token', json(500, 'upstream <b>broke</b>')),
+        'error: login polling failed: HTTP 500: upstream <b>broke</b>\n',
+      ],
+      [
+        () => fake.script('POST /api/accounts/deviceauth/token', { status: 200, body: 'not json' }),
+        'error: login polling failed: invalid JSON in response\n',
+      ],
+      [
+        () => fake.script('POST /api/accounts/deviceauth/token', { status: 200, destroy: true }),
+        `error: login polling failed: ECONNRESET: 127.0.0.1:${fake.port}\n`,
+      ],
     ];
     for (const [arrange, stderr] of cases) {
       fake.deviceCodes.delete('dev-1');
@@ -170,9 +198,24 @@ describe('login: device-code flow', () => {
 
   it('writes nothing more when the exchange fails', async () => {
     const cases: Array<[() => void, string]> = [
-      [() => fake.script('POST /oauth/token', json(400, { error: 'invalid_grant' })), 'error: token exchange failed: HTTP 400: {"error":"invalid_grant"}\n'],
-      [() => fake.script('POST /oauth/token', json(200, { access_token: 'eyJhbGciOi.x.y', refresh_token: 'rt_partial_0123456789' })), 'error: token exchange failed: response missing access_token, refresh_token or id_token\n'],
-      [() => fake.script('POST /oauth/token', { status: 403, headers: { 'content-type': 'text/html' }, body: '<html>cf_chl</html>' }), 'error: token exchange failed: HTTP 403: ChatGPT backend returned an HTML/Cloudflare challenge\n'],
+      [
+        () => fake.script('POST /oauth/token', json(400, { error: 'invalid_grant' })),
+        'error: token exchange failed: HTTP 400: {"error":"invalid_grant"}\n',
+      ],
+      [
+        () =>
+          fake.script('POST /oauth/token', json(200, { access_token: 'eyJhbGciOi.x.y', refresh_token: 'rt_partial_0123456789' })),
+        'error: token exchange failed: response missing access_token, refresh_token or id_token\n',
+      ],
+      [
+        () =>
+          fake.script('POST /oauth/token', {
+            status: 403,
+            headers: { 'content-type': 'text/html' },
+            body: '<html>cf_chl</html>',
+          }),
+        'error: token exchange failed: HTTP 403: ChatGPT backend returned an HTML/Cloudflare challenge\n',
+      ],
     ];
     for (const [arrange, stderr] of cases) {
       fake.deviceCodes.delete('dev-1');
@@ -190,9 +233,18 @@ describe('login: device-code flow', () => {
   it('reports device-code request failures, with a hint after a 404', async () => {
     const { dir, store } = chatgptRepo();
     const cases: Array<[unknown, string]> = [
-      [json(404, { detail: 'Not Found' }), 'error: failed to request device code: HTTP 404: {"detail":"Not Found"}\nhint: device code sign-in may be disabled; enable it in ChatGPT security settings or ask your workspace admin\n'],
-      [{ status: 403, headers: { 'content-type': 'text/html' }, body: '<!DOCTYPE html><html>Just a moment</html>' }, 'error: failed to request device code: HTTP 403: ChatGPT backend returned an HTML/Cloudflare challenge\n'],
-      [json(200, { device_auth_id: 'dev-1' }), 'error: failed to request device code: response missing device_auth_id or user_code\n'],
+      [
+        json(404, { detail: 'Not Found' }),
+        'error: failed to request device code: HTTP 404: {"detail":"Not Found"}\nhint: device code sign-in may be disabled; enable it in ChatGPT security settings or ask your workspace admin\n',
+      ],
+      [
+        { status: 403, headers: { 'content-type': 'text/html' }, body: '<!DOCTYPE html><html>Just a moment</html>' },
+        'error: failed to request device code: HTTP 403: ChatGPT backend returned an HTML/Cloudflare challenge\n',
+      ],
+      [
+        json(200, { device_auth_id: 'dev-1' }),
+        'error: failed to request device code: response missing device_auth_id or user_code\n',
+      ],
       [{ status: 200, body: '<not json>' }, 'error: failed to request device code: invalid JSON in response\n'],
     ];
     for (const [reply, stderr] of cases) {
@@ -206,7 +258,10 @@ describe('login: device-code flow', () => {
 
   it('accepts the usercode alias and a numeric interval', async () => {
     fake.deviceCodes.set('dev-1', { userCode: 'ABCD-EFGH', approved: true });
-    fake.script('POST /api/accounts/deviceauth/usercode', json(200, { device_auth_id: 'dev-1', usercode: 'ABCD-EFGH', interval: 0.01 }));
+    fake.script(
+      'POST /api/accounts/deviceauth/usercode',
+      json(200, { device_auth_id: 'dev-1', usercode: 'ABCD-EFGH', interval: 0.01 }),
+    );
     const { dir } = chatgptRepo();
     const r = await runCli(['login'], { cwd: dir, env: fake.env() });
     expect(r).toMatchObject({ code: 0, stdout: FOUR_LINES(fake.issuer) + 'ok\n' });
@@ -216,7 +271,10 @@ describe('login: device-code flow', () => {
     const { dir, store } = chatgptRepo();
     const start = fake.requests.length;
     const r = await runCli(['login'], { cwd: dir, env: fake.env({ LLM_AUTH_MIN_POLL_INTERVAL: '-1' }) });
-    expect(r).toMatchObject({ code: 1, stderr: "error: LLM_AUTH_MIN_POLL_INTERVAL must be a number of seconds >= 0, got '-1'\n" });
+    expect(r).toMatchObject({
+      code: 1,
+      stderr: "error: LLM_AUTH_MIN_POLL_INTERVAL must be a number of seconds >= 0, got '-1'\n",
+    });
     expect(fake.requests.length).toBe(start);
     expect(fs.existsSync(store)).toBe(false);
   });
@@ -247,7 +305,11 @@ describe('login: device-code flow', () => {
     const r = await runCli(['login'], { cwd: dir, env: fake.env() });
     expect(r).toMatchObject({ code: 0, stdout: 'ok\n' });
     const text = fs.readFileSync(store, 'utf8');
-    expect(text.startsWith(`${HEADER}\n\nFOO=bar\n\nBAZ=2\n\n# BEGIN LLM AUTH SURFACE chatgpt subscription-oauth (managed by llm-auth)\n`)).toBe(true);
+    expect(
+      text.startsWith(
+        `${HEADER}\n\nFOO=bar\n\nBAZ=2\n\n# BEGIN LLM AUTH SURFACE chatgpt subscription-oauth (managed by llm-auth)\n`,
+      ),
+    ).toBe(true);
     expect(text).not.toContain('CODEX OAUTH');
   });
 });
@@ -257,23 +319,47 @@ describe('login: surface resolution', () => {
     const env = (name: string, auth: string, lines: string[] = []): string =>
       [`# BEGIN LLM AUTH SURFACE ${name} ${auth}`, ...lines, `# END LLM AUTH SURFACE ${name} ${auth}`, ''].join('\n');
     const { dir } = chatgptRepo(
-      env('research', 'api-key', ['# env=K', 'K=x']) + env('work', 'subscription-oauth', ['# env=CHATGPT_AUTH_JSON']) + env('corp', 'gateway-key'),
+      env('research', 'api-key', ['# env=K', 'K=x']) +
+        env('work', 'subscription-oauth', ['# env=CHATGPT_AUTH_JSON']) +
+        env('corp', 'gateway-key'),
     );
-    expect(await runCli(['login'], { cwd: dir, env: fake.env() })).toMatchObject({ code: 2, stderr: 'error: multiple login-capable surfaces; choose one: work, corp\n' });
-    expect(await runCli(['login', 'research'], { cwd: dir, env: fake.env() })).toMatchObject({ code: 2, stderr: "error: surface 'research' does not support login\n" });
-    expect(await runCli(['login', 'nope'], { cwd: dir, env: fake.env() })).toMatchObject({ code: 2, stderr: "error: unknown auth surface 'nope'; available: research, work, corp\n" });
-    expect(await runCli(['login', 'work', '--with-token'], { cwd: dir, env: fake.env() })).toMatchObject({ code: 2, stderr: 'error: --with-token applies only to gateway-key surfaces\n' });
-    expect(await runCli(['login', 'work', '--timeout', 'x'], { cwd: dir, env: fake.env() })).toMatchObject({ code: 2, stderr: "error: --timeout must be a positive number of seconds, got 'x'\n" });
+    expect(await runCli(['login'], { cwd: dir, env: fake.env() })).toMatchObject({
+      code: 2,
+      stderr: 'error: multiple login-capable surfaces; choose one: work, corp\n',
+    });
+    expect(await runCli(['login', 'research'], { cwd: dir, env: fake.env() })).toMatchObject({
+      code: 2,
+      stderr: "error: surface 'research' does not support login\n",
+    });
+    expect(await runCli(['login', 'nope'], { cwd: dir, env: fake.env() })).toMatchObject({
+      code: 2,
+      stderr: "error: unknown auth surface 'nope'; available: research, work, corp\n",
+    });
+    expect(await runCli(['login', 'work', '--with-token'], { cwd: dir, env: fake.env() })).toMatchObject({
+      code: 2,
+      stderr: 'error: --with-token applies only to gateway-key surfaces\n',
+    });
+    expect(await runCli(['login', 'work', '--timeout', 'x'], { cwd: dir, env: fake.env() })).toMatchObject({
+      code: 2,
+      stderr: "error: --timeout must be a positive number of seconds, got 'x'\n",
+    });
     const f = fake.issue();
     const ok = await runCli(['login', 'chatgpt'], { cwd: dir, env: fake.env({ CHATGPT_AUTH_JSON: recordJson(f) }) });
-    expect(ok).toMatchObject({ code: 0, stdout: 'ok\n', stderr: `warning: CHATGPT_AUTH_JSON from the environment shadows ${dir}/.env\n` });
+    expect(ok).toMatchObject({
+      code: 0,
+      stdout: 'ok\n',
+      stderr: `warning: CHATGPT_AUTH_JSON from the environment shadows ${dir}/.env\n`,
+    });
   });
 
   it('runs all four safety checks first, even for a store that does not exist yet', async () => {
     const { dir } = chatgptRepo();
     fs.writeFileSync(`${dir}/.gitignore`, '');
     const start = fake.requests.length;
-    expect(await runCli(['login'], { cwd: dir, env: fake.env() })).toMatchObject({ code: 1, stderr: `error: ${dir}/.env is not ignored by git; add /.env to .gitignore\n` });
+    expect(await runCli(['login'], { cwd: dir, env: fake.env() })).toMatchObject({
+      code: 1,
+      stderr: `error: ${dir}/.env is not ignored by git; add /.env to .gitignore\n`,
+    });
     expect(fake.requests.length).toBe(start);
   });
 });

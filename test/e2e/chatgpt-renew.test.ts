@@ -16,7 +16,10 @@ afterAll(async () => {
 });
 
 const refreshes = (from: number): Array<{ refresh_token: string }> =>
-  fake.requests.slice(from).filter((q) => q.path === '/oauth/token').map((q) => q.body as { refresh_token: string });
+  fake.requests
+    .slice(from)
+    .filter((q) => q.path === '/oauth/token')
+    .map((q) => q.body as { refresh_token: string });
 
 function loggedIn(extra = ''): { dir: string; store: string; refresh: string } {
   const f = fake.issue();
@@ -90,7 +93,10 @@ describe('renew', () => {
 
   it('without iat, uses the block sync time for the one-minute rule', async () => {
     const f = fake.issue();
-    const record = JSON.stringify({ access_token: `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify({ exp: f.exp })).toString('base64url')}.x`, refresh_token: f.refresh });
+    const record = JSON.stringify({
+      access_token: `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify({ exp: f.exp })).toString('base64url')}.x`,
+      refresh_token: f.refresh,
+    });
     const now = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
     const { dir } = chatgptRepo(`${HEADER}\n\n${managedBlock(record, [], now)}\n`);
     const start = fake.requests.length;
@@ -104,9 +110,15 @@ describe('renew', () => {
   it('reports permanent failures, keeps the record, and says to log in', async () => {
     const cases: Array<[unknown, string]> = [
       [json(401, REUSED_BODY), 'refresh token rejected (refresh_token_reused); run `llm-auth login`'],
-      [json(401, { error: { code: 'refresh_token_expired', message: 'expired' } }), 'refresh token rejected (refresh_token_expired); run `llm-auth login`'],
+      [
+        json(401, { error: { code: 'refresh_token_expired', message: 'expired' } }),
+        'refresh token rejected (refresh_token_expired); run `llm-auth login`',
+      ],
       [json(400, { error: 'invalid_grant' }), 'refresh token rejected (invalid_grant); run `llm-auth login`'],
-      [json(400, { code: 'refresh_token_invalidated' }), 'refresh token rejected (refresh_token_invalidated); run `llm-auth login`'],
+      [
+        json(400, { code: 'refresh_token_invalidated' }),
+        'refresh token rejected (refresh_token_invalidated); run `llm-auth login`',
+      ],
       [json(401, { detail: 'nope' }), 'refresh token rejected (HTTP 401); run `llm-auth login`'],
     ];
     for (const [reply, detail] of cases) {
@@ -154,10 +166,15 @@ describe('renew', () => {
     const before = fs.readFileSync(store, 'utf8');
     fake.script('POST /oauth/token', json(500, { error: 'temporary-failure' }));
     const r = await runCli(['renew'], { cwd: dir, env: fake.env() });
-    expect(r).toMatchObject({ code: 1, stdout: 'chatgpt.renew: fail - refresh failed: HTTP 500: {"error":"temporary-failure"}; tokens kept, retry later\n' });
+    expect(r).toMatchObject({
+      code: 1,
+      stdout: 'chatgpt.renew: fail - refresh failed: HTTP 500: {"error":"temporary-failure"}; tokens kept, retry later\n',
+    });
     fake.script('POST /oauth/token', { status: 200, destroy: true });
     const reset = await runCli(['renew'], { cwd: dir, env: fake.env() });
-    expect(reset.stdout).toBe(`chatgpt.renew: fail - refresh failed: ECONNRESET: 127.0.0.1:${fake.port}; tokens kept, retry later\n`);
+    expect(reset.stdout).toBe(
+      `chatgpt.renew: fail - refresh failed: ECONNRESET: 127.0.0.1:${fake.port}; tokens kept, retry later\n`,
+    );
     expect(fs.readFileSync(store, 'utf8')).toBe(before);
   });
 
@@ -196,18 +213,33 @@ describe('renew', () => {
       '# BEGIN LLM AUTH SURFACE research api-key\n# env=K\n# renew=TRUE\nK=x\n# END LLM AUTH SURFACE research api-key\n' +
         '# BEGIN LLM AUTH SURFACE custom weird\n# END LLM AUTH SURFACE custom weird\n',
     );
-    expect(await runCli(['renew'], { cwd: dir, env: fake.env() })).toMatchObject({ code: 1, stdout: 'research.renew: fail - no renew handler for this auth mode\n' });
-    expect(await runCli(['renew', 'custom'], { cwd: dir, env: fake.env() })).toMatchObject({ code: 1, stdout: 'custom.renew: fail - no renew handler for this auth mode\n' });
-    expect(await runCli(['renew', 'nope'], { cwd: dir, env: fake.env() })).toMatchObject({ code: 2, stderr: "error: unknown auth surface 'nope'; available: research, custom\n" });
+    expect(await runCli(['renew'], { cwd: dir, env: fake.env() })).toMatchObject({
+      code: 1,
+      stdout: 'research.renew: fail - no renew handler for this auth mode\n',
+    });
+    expect(await runCli(['renew', 'custom'], { cwd: dir, env: fake.env() })).toMatchObject({
+      code: 1,
+      stdout: 'custom.renew: fail - no renew handler for this auth mode\n',
+    });
+    expect(await runCli(['renew', 'nope'], { cwd: dir, env: fake.env() })).toMatchObject({
+      code: 2,
+      stderr: "error: unknown auth surface 'nope'; available: research, custom\n",
+    });
     expect(await runCli(['renew', 'chatgpt'], { cwd: dir, env: fake.env() })).toMatchObject({ code: 2 });
-    expect(await runCli(['renew', 'chatgpt'], { cwd: dir, env: fake.env({ CHATGPT_AUTH_JSON: '[1]' }) })).toMatchObject({ code: 1, stderr: 'error: CHATGPT_AUTH_JSON did not contain a JSON object\n' });
+    expect(await runCli(['renew', 'chatgpt'], { cwd: dir, env: fake.env({ CHATGPT_AUTH_JSON: '[1]' }) })).toMatchObject({
+      code: 1,
+      stderr: 'error: CHATGPT_AUTH_JSON did not contain a JSON object\n',
+    });
     expect(await runCli(['renew', 'chatgpt'], { cwd: dir, env: fake.env({ CHATGPT_AUTH_JSON: '{}' }) })).toMatchObject({
       code: 1,
       stdout: 'chatgpt.renew: fail - refresh_token is missing\n',
       stderr: `warning: CHATGPT_AUTH_JSON from the environment shadows ${dir}/.env\n`,
     });
     const empty = chatgptRepo('A=1\n');
-    expect(await runCli(['renew'], { cwd: empty.dir, env: fake.env() })).toMatchObject({ code: 1, stderr: 'error: no renewable auth surfaces found\n' });
+    expect(await runCli(['renew'], { cwd: empty.dir, env: fake.env() })).toMatchObject({
+      code: 1,
+      stderr: 'error: no renewable auth surfaces found\n',
+    });
   });
 
   it('renews the default surface from the environment, writing the managed block to the file', async () => {

@@ -55,33 +55,37 @@ function fakeOpener(): { bin: string; marker: string } {
 }
 
 describe('login at a terminal', () => {
-  it.skipIf(!hasScript)('draws the spinner on the TTY, erases it, and opens the browser with an allow-listed environment', async () => {
-    fake.deviceCodes.delete('dev-1');
-    const { dir, store } = chatgptRepo();
-    const { bin, marker } = fakeOpener();
-    const transcript = path.join(tmpDir(), 'typescript');
-    const env = {
-      PATH: `${bin}:${process.env.PATH}`,
-      HOME: dir,
-      DISPLAY: ':0',
-      OPENAI_API_KEY: CANARY,
-      ...fake.env(),
-    };
-    const { code, out } = await underTerminal(['login', '--timeout', '20'], transcript, dir, env, (text) => {
-      if (text.includes('Waiting for sign-in')) fake.approve();
-    });
-    expect(code).toBe(0);
-    expect(out).toContain('2) Enter code: ABCD-EFGH');
-    expect(out).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Waiting for sign-in \(Ctrl-C to cancel\)/);
-    // The spinner line is erased before `ok`.
-    expect(out).toMatch(/\r\x1b\[2Kok\r?\n/);
-    expect(Object.keys(storedRecord(store))).toContain('access_token');
-    const opened = fs.readFileSync(marker, 'utf8');
-    expect(opened).toContain(`url=${fake.issuer}/codex/device\n`);
-    expect(opened).toContain('DISPLAY=:0\n');
-    expect(opened).not.toContain(CANARY);
-    expect(opened).not.toContain('LLM_AUTH_CHATGPT_ISSUER');
-  });
+  it.skipIf(!hasScript)(
+    'draws the spinner on the TTY, erases it, and opens the browser with an allow-listed environment',
+    async () => {
+      fake.deviceCodes.delete('dev-1');
+      const { dir, store } = chatgptRepo();
+      const { bin, marker } = fakeOpener();
+      const transcript = path.join(tmpDir(), 'typescript');
+      const env = {
+        PATH: `${bin}:${process.env.PATH}`,
+        HOME: dir,
+        DISPLAY: ':0',
+        OPENAI_API_KEY: CANARY,
+        ...fake.env(),
+      };
+      const { code, out } = await underTerminal(['login', '--timeout', '20'], transcript, dir, env, (text) => {
+        if (text.includes('Waiting for sign-in')) fake.approve();
+      });
+      expect(code).toBe(0);
+      expect(out).toContain('2) Enter code: ABCD-EFGH');
+      expect(out).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Waiting for sign-in \(Ctrl-C to cancel\)/);
+      // The spinner line is erased before `ok`.
+      // eslint-disable-next-line no-control-regex -- the terminal's erase-line sequence is what is checked
+      expect(out).toMatch(/\r\x1b\[2Kok\r?\n/);
+      expect(Object.keys(storedRecord(store))).toContain('access_token');
+      const opened = fs.readFileSync(marker, 'utf8');
+      expect(opened).toContain(`url=${fake.issuer}/codex/device\n`);
+      expect(opened).toContain('DISPLAY=:0\n');
+      expect(opened).not.toContain(CANARY);
+      expect(opened).not.toContain('LLM_AUTH_CHATGPT_ISSUER');
+    },
+  );
 
   it('opens no browser and draws no spinner without a terminal, or with --no-browser', async () => {
     const { bin, marker } = fakeOpener();

@@ -30,7 +30,9 @@ describe('help and version', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('Usage: llm-auth [options] [command]');
     expect(r.stdout).toContain('Examples:\n  llm-auth status');
-    expect(r.stdout).toMatch(/Exit codes:\n  0 +success\n  1 +failure.*\n  2 +usage error or unknown surface\n  130 +interrupted/);
+    expect(r.stdout).toMatch(
+      /Exit codes:\n {2}0 +success\n {2}1 +failure.*\n {2}2 +usage error or unknown surface\n {2}130 +interrupted/,
+    );
     const sub = await runCli(['add-api-key', '--help'], { cwd: tmpDir() });
     expect(sub.stdout).toContain('--allow-unignored');
   });
@@ -65,7 +67,10 @@ describe('--env-file', () => {
     writeStore(path.join(dir, 'e1'), badStore);
     writeStore(path.join(dir, 'cfg', '.env'), badStore);
     const shown = async (arg: string, home?: string): Promise<string> =>
-      (await runCli(['status', '--env-file', arg], { cwd: dir, home })).stderr.replace(/^error: auth surface envelope opened at (.*):1 .*\n$/s, '$1');
+      (await runCli(['status', '--env-file', arg], { cwd: dir, home })).stderr.replace(
+        /^error: auth surface envelope opened at (.*):1 .*\n$/s,
+        '$1',
+      );
     expect(await shown('./e1')).toBe('e1');
     expect(await shown('cfg//.env')).toBe('cfg/.env');
     expect(await shown('./cfg/./.env')).toBe('cfg/.env');

@@ -161,11 +161,18 @@ describe('git safety checks', () => {
   it('runs the checks for a store in a directory that does not exist yet (add-api-key)', async () => {
     const dir = gitRepo();
     const r = await runCli(['--env-file', 'new/dir/.env', 'add-api-key', 'a', 'openai'], { cwd: dir });
-    expect(r).toMatchObject({ code: 1, stderr: 'error: refusing to write API key surface to new/dir/.env: new/dir/.env is not ignored by git\n' });
+    expect(r).toMatchObject({
+      code: 1,
+      stderr: 'error: refusing to write API key surface to new/dir/.env: new/dir/.env is not ignored by git\n',
+    });
     expect(fs.existsSync(path.join(dir, 'new'))).toBe(false);
     fs.writeFileSync(path.join(dir, '.gitignore'), '.env\n');
     const added = await runCli(['--env-file', 'new/dir/.env', 'add-api-key', 'a', 'openai'], { cwd: dir });
-    expect(added).toMatchObject({ code: 0, stderr: '', stdout: 'added a api-key surface for openai using OPENAI_A_API_KEY (without key)\n' });
+    expect(added).toMatchObject({
+      code: 0,
+      stderr: '',
+      stdout: 'added a api-key surface for openai using OPENAI_A_API_KEY (without key)\n',
+    });
     expect(fs.statSync(path.join(dir, 'new', 'dir', '.env')).mode & 0o777).toBe(0o600);
   });
 

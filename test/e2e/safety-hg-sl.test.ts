@@ -28,7 +28,11 @@ describe('Mercurial safety checks', () => {
   it('refuses a store that is not ignored, naming the escaped regexp to add', async () => {
     const { dir, store } = hgRepo('syntax: glob\n.env.*\n');
     const r = await runCli(['status'], { cwd: dir });
-    expect(r).toMatchObject({ code: 1, stdout: '', stderr: `error: ${store} is not ignored by mercurial; add ^\\.env$ to .hgignore\n` });
+    expect(r).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `error: ${store} is not ignored by mercurial; add ^\\.env$ to .hgignore\n`,
+    });
   });
 
   it('refuses a tracked store', async () => {
@@ -73,7 +77,11 @@ describe('Mercurial safety checks', () => {
 
 const SAPLING_PATH = `${path.join(ROOT, 'test', 'fakes', 'sapling-bin')}:${process.env.PATH}`;
 
-function slRepo(state: { ignored?: string[]; tracked?: string[]; history?: string[] }): { dir: string; store: string; home: string } {
+function slRepo(state: { ignored?: string[]; tracked?: string[]; history?: string[] }): {
+  dir: string;
+  store: string;
+  home: string;
+} {
   const dir = tmpDir();
   fs.mkdirSync(path.join(dir, '.sl'));
   for (const [name, paths] of Object.entries(state)) fs.writeFileSync(path.join(dir, '.sl', name), paths.join('\n') + '\n');
@@ -83,7 +91,11 @@ function slRepo(state: { ignored?: string[]; tracked?: string[]; history?: strin
 }
 
 const calls = (home: string): string[][] =>
-  fs.readFileSync(path.join(home, 'sl-calls.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
+  fs
+    .readFileSync(path.join(home, 'sl-calls.log'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as string[]);
 
 describe('Sapling safety checks (stand-in sl)', () => {
   it('passes an ignored, untracked store and asks exactly the commands of the spec', async () => {
@@ -123,7 +135,10 @@ describe('Sapling safety checks (stand-in sl)', () => {
     const { dir, store, home } = slRepo({});
     fs.rmSync(store);
     const refused = await runCli(['add-api-key', 'a', 'openai'], { cwd: dir, path: SAPLING_PATH, home });
-    expect(refused).toMatchObject({ code: 1, stderr: `error: refusing to write API key surface to ${store}: ${store} is not ignored by sapling\n` });
+    expect(refused).toMatchObject({
+      code: 1,
+      stderr: `error: refusing to write API key surface to ${store}: ${store} is not ignored by sapling\n`,
+    });
     fs.writeFileSync(path.join(dir, '.gitignore'), '.env\n');
     const added = await runCli(['add-api-key', 'a', 'openai'], { cwd: dir, path: SAPLING_PATH, home });
     expect(added).toMatchObject({ code: 0, stderr: '' });

@@ -17,6 +17,7 @@ function repoWithStore(text: string): { dir: string; store: string } {
 }
 
 const chatgptBlock = (json: string, extra: string[] = []): string => `${managedBlock(json, extra)}\n`;
+const researchApiKey = (stdout: string): boolean => (JSON.parse(stdout) as { research: { api_key: boolean } }).research.api_key;
 
 describe('status', () => {
   it('prints {} for a missing store and writes nothing', async () => {
@@ -36,7 +37,11 @@ describe('status', () => {
       id_token: jwt({}),
       refresh_token: CANARY,
     });
-    const { dir } = repoWithStore(chatgptBlock(record) + '\n' + STORE_API_KEY('chatgpt', 'OPENAI_API_KEY', 'sk-other-123456789').replace('# provider=openai\n', ''));
+    const { dir } = repoWithStore(
+      chatgptBlock(record) +
+        '\n' +
+        STORE_API_KEY('chatgpt', 'OPENAI_API_KEY', 'sk-other-123456789').replace('# provider=openai\n', ''),
+    );
     const r = await runCli(['status'], { cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -91,11 +96,11 @@ describe('status', () => {
   it('lets the environment win over the file, even when empty', async () => {
     const { dir } = repoWithStore(STORE_API_KEY('research', 'OPENAI_API_KEY', CANARY));
     const fromFile = await runCli(['status', 'research'], { cwd: dir });
-    expect(JSON.parse(fromFile.stdout).research.api_key).toBe(true);
+    expect(researchApiKey(fromFile.stdout)).toBe(true);
     const emptied = await runCli(['status', 'research'], { cwd: dir, env: { OPENAI_API_KEY: '' } });
-    expect(JSON.parse(emptied.stdout).research.api_key).toBe(false);
+    expect(researchApiKey(emptied.stdout)).toBe(false);
     const blank = await runCli(['status', 'research'], { cwd: dir, env: { OPENAI_API_KEY: ' \t' } });
-    expect(JSON.parse(blank.stdout).research.api_key).toBe(false);
+    expect(researchApiKey(blank.stdout)).toBe(false);
   });
 
   it('reports other modes as configured or not', async () => {
@@ -110,7 +115,9 @@ describe('status', () => {
   });
 
   it('fails an unknown surface with exit 2 and the available names in file order', async () => {
-    const { dir } = repoWithStore(STORE_API_KEY('b', 'B_KEY', 'x') + STORE_API_KEY('a', 'A_KEY', 'y') + STORE_API_KEY('b', 'C_KEY', 'z'));
+    const { dir } = repoWithStore(
+      STORE_API_KEY('b', 'B_KEY', 'x') + STORE_API_KEY('a', 'A_KEY', 'y') + STORE_API_KEY('b', 'C_KEY', 'z'),
+    );
     const r = await runCli(['status', "it's"], { cwd: dir });
     expect(r).toMatchObject({ code: 2, stdout: '', stderr: `error: unknown auth surface "it's"; available: b, a\n` });
     const empty = await runCli(['status', 'x'], { cwd: gitRepo() });

@@ -70,7 +70,11 @@ describe('test: api-key subtests', () => {
     );
     expect(r.code).toBe(0);
     const sent = since(api.requests, start);
-    expect(sent.map((q) => `${q.method} ${q.path}`)).toEqual(['GET /v1/models', 'GET /v1/models/gpt-4.1-mini', 'POST /v1/responses']);
+    expect(sent.map((q) => `${q.method} ${q.path}`)).toEqual([
+      'GET /v1/models',
+      'GET /v1/models/gpt-4.1-mini',
+      'POST /v1/responses',
+    ]);
     for (const q of sent) {
       expect(q.headers.authorization).toBe(`Bearer ${CANARY}`);
       expect(q.headers.accept).toBe('application/json');
@@ -78,7 +82,9 @@ describe('test: api-key subtests', () => {
     }
     expect(sent[0]!.headers['content-type']).toBeUndefined();
     expect(sent[2]!.headers['content-type']).toBe('application/json');
-    expect(sent[2]!.rawBody).toBe('{"model": "gpt-4.1-mini", "input": "Respond with exactly: 1", "max_output_tokens": 128, "store": false}');
+    expect(sent[2]!.rawBody).toBe(
+      '{"model": "gpt-4.1-mini", "input": "Respond with exactly: 1", "max_output_tokens": 128, "store": false}',
+    );
   });
 
   it('encodes the model in the path and the body (a/b, spaces, non-ASCII)', async () => {
@@ -93,8 +99,12 @@ describe('test: api-key subtests', () => {
     const paths = since(api.requests, start).map((q) => q.path);
     expect(paths).toContain('/v1/models/a%2Fb');
     expect(paths).toContain('/v1/models/o1%20%28x%29%C3%A9');
-    const posted = since(api.requests, start).filter((q) => q.method === 'POST').map((q) => q.rawBody);
-    expect(posted[1]).toBe('{"model": "o1 (x)\\u00e9", "input": "Respond with exactly: 1", "max_output_tokens": 128, "store": false}');
+    const posted = since(api.requests, start)
+      .filter((q) => q.method === 'POST')
+      .map((q) => q.rawBody);
+    expect(posted[1]).toBe(
+      '{"model": "o1 (x)\\u00e9", "input": "Respond with exactly: 1", "max_output_tokens": 128, "store": false}',
+    );
   });
 
   it('resolves the model: --surface-model > --model > metadata model > model_env (> model-env)', async () => {
@@ -111,14 +121,23 @@ describe('test: api-key subtests', () => {
         .filter((q) => q.path.startsWith('/v1/models/'))
         .map((q) => decodeURIComponent(q.path.slice('/v1/models/'.length)));
     };
-    expect(await modelOf(['test', 'research', '--surface-model', 'research=m-surface', '--model', 'm-flag'])).toEqual(['m-surface']);
+    expect(await modelOf(['test', 'research', '--surface-model', 'research=m-surface', '--model', 'm-flag'])).toEqual([
+      'm-surface',
+    ]);
     expect(await modelOf(['test', 'research', '--model', 'm-flag'])).toEqual(['m-flag']);
     expect(await modelOf(['test', 'research'], { MY_MODEL: 'm-env' })).toEqual(['m-meta']);
     // Aggregate: metadata model for research, model-env for other; a later --surface-model entry wins.
-    expect(await modelOf(['test', '--surface-model', 'other=x', '--surface-model', ' other = m-surface ', '--surface-model', 'ghost=y'])).toEqual([
-      'm-meta',
-      'm-surface',
-    ]);
+    expect(
+      await modelOf([
+        'test',
+        '--surface-model',
+        'other=x',
+        '--surface-model',
+        ' other = m-surface ',
+        '--surface-model',
+        'ghost=y',
+      ]),
+    ).toEqual(['m-meta', 'm-surface']);
     expect(await modelOf(['test', 'other'], { MY_MODEL2: 'm-env2' })).toEqual(['m-env2']);
     // Present but empty wins too: `--model ""` means no model, so only the auth subtest runs.
     const r = await runCli(['test', 'research', '--model', ''], { cwd: dir });
@@ -127,7 +146,10 @@ describe('test: api-key subtests', () => {
 
   it('redacts a 401 body that echoes the key, its prefix and its suffix', async () => {
     const dir = repo(research({}, 'sk-wrong-key-0123456789'));
-    api.script('GET /v1/models', json(401, { error: { message: 'Incorrect API key provided: sk-wrong-key-0123456789 (sk-wrong ... 456789)' } }));
+    api.script(
+      'GET /v1/models',
+      json(401, { error: { message: 'Incorrect API key provided: sk-wrong-key-0123456789 (sk-wrong ... 456789)' } }),
+    );
     const r = await runCli(['test', 'research'], { cwd: dir });
     expect(r.stdout).toBe(
       'research.api-key: pass\nresearch.openai-api-key-auth: fail - HTTP 401: {"error":{"message":"Incorrect API key provided: [redacted] ([redacted-prefix] ... [redacted-suffix])"}}\n',
@@ -161,8 +183,16 @@ describe('test: api-key subtests', () => {
 
   it('reports a Cloudflare HTML page with the fixed message, and a 2xx that is not JSON', async () => {
     const dir = repo(research({ model: 'gpt-4.1-mini' }));
-    api.script('GET /v1/models', { status: 403, headers: { 'content-type': 'text/html', 'cf-mitigated': 'challenge' }, body: '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>cf_chl_opt</body></html>' });
-    api.script('GET /v1/models/gpt-4.1-mini', { status: 200, headers: { 'content-type': 'application/json' }, body: 'not json at all' });
+    api.script('GET /v1/models', {
+      status: 403,
+      headers: { 'content-type': 'text/html', 'cf-mitigated': 'challenge' },
+      body: '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>cf_chl_opt</body></html>',
+    });
+    api.script('GET /v1/models/gpt-4.1-mini', {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: 'not json at all',
+    });
     api.script('POST /v1/responses', { status: 302, headers: { location: 'http://127.0.0.1:1/elsewhere' }, body: 'moved' });
     const r = await runCli(['test', 'research'], { cwd: dir });
     expect(r.stdout).toBe(
@@ -179,7 +209,10 @@ describe('test: api-key subtests', () => {
   it('checks the model id and the answer text', async () => {
     const dir = repo(research({ model: 'gpt-4.1-mini' }));
     api.script('GET /v1/models/gpt-4.1-mini', json(200, { id: "gpt-4.1-mini-it's" }));
-    api.script('POST /v1/responses', json(200, { output: [{ content: [{ text: ' 2' }, { text: 7 }, { type: 'x' }] }, 'junk', { content: 'no' }] }));
+    api.script(
+      'POST /v1/responses',
+      json(200, { output: [{ content: [{ text: ' 2' }, { text: 7 }, { type: 'x' }] }, 'junk', { content: 'no' }] }),
+    );
     const r = await runCli(['test', 'research'], { cwd: dir });
     expect(r.stdout).toBe(
       [
@@ -200,7 +233,11 @@ describe('test: api-key subtests', () => {
   it('sends nothing without a key; fails every live subtest with the api-key message', async () => {
     const start = api.requests.length;
     const dir = repo(
-      { name: 'nokey', meta: { provider: 'openai', env: 'NOKEY', api_base: api.baseUrl, model: 'gpt-4.1-mini' }, lines: ['NOKEY= '] },
+      {
+        name: 'nokey',
+        meta: { provider: 'openai', env: 'NOKEY', api_base: api.baseUrl, model: 'gpt-4.1-mini' },
+        lines: ['NOKEY= '],
+      },
       { name: 'noenv', meta: { provider: 'openai', api_base: api.baseUrl } },
       { name: 'plain', meta: { provider: 'openai', env: 'PLAIN', api_base: api.baseUrl } },
     );
@@ -241,8 +278,16 @@ describe('test: api-key subtests', () => {
     const tricky = 'sk-quote "\\ it\'s 0123456789';
     api.validKeys.add(tricky);
     const dir = repo(
-      { name: 'dq', meta: { provider: 'openai', env: 'DQ', api_base: api.baseUrl }, lines: [`DQ="sk-quote \\"\\\\ it's \\x30123456789"`] },
-      { name: 'sq', meta: { provider: 'openai', env: 'SQ', api_base: api.baseUrl }, lines: [`SQ='${CANARY_QUOTED}'  # a comment'`] },
+      {
+        name: 'dq',
+        meta: { provider: 'openai', env: 'DQ', api_base: api.baseUrl },
+        lines: [`DQ="sk-quote \\"\\\\ it's \\x30123456789"`],
+      },
+      {
+        name: 'sq',
+        meta: { provider: 'openai', env: 'SQ', api_base: api.baseUrl },
+        lines: [`SQ='${CANARY_QUOTED}'  # a comment'`],
+      },
     );
     const start = api.requests.length;
     const r = await runCli(['test'], { cwd: dir });
@@ -256,7 +301,7 @@ describe('test: output and option checks', () => {
   const chatgpt = (json: string, meta: string[] = []): EnvelopeSpec => ({
     name: 'chatgpt',
     auth: 'subscription-oauth',
-    meta: { env: 'CHATGPT_AUTH_JSON', ...Object.fromEntries(meta.map((m) => m.split('='))) },
+    meta: { env: 'CHATGPT_AUTH_JSON', ...(Object.fromEntries(meta.map((m) => m.split('='))) as Record<string, string>) },
     lines: [`CHATGPT_AUTH_JSON='${json}'`],
   });
 
@@ -293,11 +338,35 @@ describe('test: output and option checks', () => {
     const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
     const expiredJwt = `${b64({ alg: 'none' })}.${b64({ exp: now - 30 })}.x`;
     const cases: Array<[string, string[]]> = [
-      ['', ['chatgpt.subscription-oauth.env-auth-json: fail - CHATGPT_AUTH_JSON is missing', 'chatgpt.subscription-oauth.oauth-state: fail - missing access_token and refresh_token']],
-      ['{"access_token":"","refresh_token":null}', ['chatgpt.subscription-oauth.env-auth-json: pass', 'chatgpt.subscription-oauth.oauth-state: fail - missing access_token and refresh_token']],
-      [JSON.stringify({ access_token: expiredJwt }), ['chatgpt.subscription-oauth.env-auth-json: pass', 'chatgpt.subscription-oauth.oauth-state: fail - access_token is expired and refresh_token is missing']],
-      [JSON.stringify({ access_token: expiredJwt, refresh_token: CANARY }), ['chatgpt.subscription-oauth.env-auth-json: pass', 'chatgpt.subscription-oauth.oauth-state: pass']],
-      [JSON.stringify({ refresh_token: CANARY }), ['chatgpt.subscription-oauth.env-auth-json: pass', 'chatgpt.subscription-oauth.oauth-state: pass']],
+      [
+        '',
+        [
+          'chatgpt.subscription-oauth.env-auth-json: fail - CHATGPT_AUTH_JSON is missing',
+          'chatgpt.subscription-oauth.oauth-state: fail - missing access_token and refresh_token',
+        ],
+      ],
+      [
+        '{"access_token":"","refresh_token":null}',
+        [
+          'chatgpt.subscription-oauth.env-auth-json: pass',
+          'chatgpt.subscription-oauth.oauth-state: fail - missing access_token and refresh_token',
+        ],
+      ],
+      [
+        JSON.stringify({ access_token: expiredJwt }),
+        [
+          'chatgpt.subscription-oauth.env-auth-json: pass',
+          'chatgpt.subscription-oauth.oauth-state: fail - access_token is expired and refresh_token is missing',
+        ],
+      ],
+      [
+        JSON.stringify({ access_token: expiredJwt, refresh_token: CANARY }),
+        ['chatgpt.subscription-oauth.env-auth-json: pass', 'chatgpt.subscription-oauth.oauth-state: pass'],
+      ],
+      [
+        JSON.stringify({ refresh_token: CANARY }),
+        ['chatgpt.subscription-oauth.env-auth-json: pass', 'chatgpt.subscription-oauth.oauth-state: pass'],
+      ],
     ];
     for (const [record, lines] of cases) {
       const dir = repo(chatgpt(record));
@@ -332,9 +401,16 @@ describe('test: output and option checks', () => {
         stderr: `error: --surface-model expects SURFACE=MODEL, got '${bad}'\n`,
       });
     }
-    expect(await runCli(['test', 'nope'], { cwd: dir })).toMatchObject({ code: 2, stderr: "error: unknown auth surface 'nope'; available: research, chatgpt\n" });
+    expect(await runCli(['test', 'nope'], { cwd: dir })).toMatchObject({
+      code: 2,
+      stderr: "error: unknown auth surface 'nope'; available: research, chatgpt\n",
+    });
     expect(await runCli(['test', 'research'], { cwd: dir })).toMatchObject({ code: 0 });
-    expect(await runCli(['test'], { cwd: dir })).toMatchObject({ code: 1, stdout: '', stderr: 'error: CHATGPT_AUTH_JSON did not contain a JSON object\n' });
+    expect(await runCli(['test'], { cwd: dir })).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'error: CHATGPT_AUTH_JSON did not contain a JSON object\n',
+    });
     for (const bad of ['0', '-1', 'abc', 'inf', 'nan', '']) {
       expect(await runCli(['test', '--timeout', bad], { cwd: dir })).toMatchObject({
         code: 2,

@@ -154,7 +154,11 @@ describe('write failures', () => {
     execFileSync('chattr', ['+i', store]);
     try {
       const r = await runCli(['add-api-key', 'a', 'openai'], { cwd: dir });
-      expect(r).toMatchObject({ code: 1, stdout: '', stderr: `error: could not write ${store}: EPERM: operation not permitted\n` });
+      expect(r).toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr: `error: could not write ${store}: EPERM: operation not permitted\n`,
+      });
     } finally {
       execFileSync('chattr', ['-i', store]);
     }

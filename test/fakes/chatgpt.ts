@@ -86,8 +86,15 @@ export class FakeChatGPT extends FakeServer {
     const now = Math.floor(Date.now() / 1000);
     const n = ++this.counter;
     const exp = options.exp ?? now + this.accessLifetime;
-    const auth = this.withAccountClaim ? { 'https://api.openai.com/auth': { chatgpt_account_id: ACCOUNT_ID, chatgpt_plan_type: 'plus' } } : {};
-    const access = makeJwt({ ...(options.withExp === false ? {} : { exp }), iat: options.iat ?? now + this.iatOffset, n, ...auth });
+    const auth = this.withAccountClaim
+      ? { 'https://api.openai.com/auth': { chatgpt_account_id: ACCOUNT_ID, chatgpt_plan_type: 'plus' } }
+      : {};
+    const access = makeJwt({
+      ...(options.withExp === false ? {} : { exp }),
+      iat: options.iat ?? now + this.iatOffset,
+      n,
+      ...auth,
+    });
     const id = makeJwt({ exp, ...auth, 'https://api.openai.com/profile': { email: 'user@example.com' }, n });
     const refresh = `rt_${n}_${randomBytes(12).toString('hex')}`;
     this.validAccessTokens.add(access);
@@ -126,7 +133,11 @@ export class FakeChatGPT extends FakeServer {
       if (isRefresh && this.refreshDelayMs > 0) await new Promise((r) => setTimeout(r, this.refreshDelayMs));
       return this.token(req);
     });
-    this.route('GET', /^\/codex\/device$/, () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>Enter code</body></html>' }));
+    this.route('GET', /^\/codex\/device$/, () => ({
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: '<html><body>Enter code</body></html>',
+    }));
     this.route('POST', /^\/backend-api\/codex\/responses$/, (req) => this.responses(req));
   }
 
@@ -147,9 +158,19 @@ export class FakeChatGPT extends FakeServer {
       }
       code.used = true;
       const f = this.issue();
-      return json(200, { id_token: f.id, access_token: f.access, refresh_token: f.refresh, expires_in: 3600, token_type: 'Bearer' });
+      return json(200, {
+        id_token: f.id,
+        access_token: f.access,
+        refresh_token: f.refresh,
+        expires_in: 3600,
+        token_type: 'Bearer',
+      });
     }
-    if (body?.grant_type !== 'refresh_token' || body.client_id !== 'app_EMoamEEZ73f0CkXaXp7hrann' || body.scope !== 'openid profile email') {
+    if (
+      body?.grant_type !== 'refresh_token' ||
+      body.client_id !== 'app_EMoamEEZ73f0CkXaXp7hrann' ||
+      body.scope !== 'openid profile email'
+    ) {
       return json(400, { error: 'invalid_request' });
     }
     const rt = body.refresh_token ?? '';
@@ -161,12 +182,20 @@ export class FakeChatGPT extends FakeServer {
       return json(401, REUSED_BODY);
     }
     if (!this.validRefreshTokens.has(rt)) {
-      return json(401, { error: { message: 'Invalid refresh token', type: 'invalid_request_error', code: 'refresh_token_invalidated' } });
+      return json(401, {
+        error: { message: 'Invalid refresh token', type: 'invalid_request_error', code: 'refresh_token_invalidated' },
+      });
     }
     this.validRefreshTokens.delete(rt);
     this.usedRefreshTokens.add(rt);
     const f = this.issue();
-    return json(200, { id_token: f.id, access_token: f.access, refresh_token: f.refresh, expires_in: 3600, token_type: 'Bearer' });
+    return json(200, {
+      id_token: f.id,
+      access_token: f.access,
+      refresh_token: f.refresh,
+      expires_in: 3600,
+      token_type: 'Bearer',
+    });
   }
 
   private responses(req: RecordedRequest): Reply {
@@ -179,8 +208,10 @@ export class FakeChatGPT extends FakeServer {
     if (req.headers.originator !== 'codex_cli_rs') problems.push('originator');
     if (req.headers.accept !== 'text/event-stream') problems.push('accept');
     if (body?.stream !== true || body.store !== false) problems.push('stream/store');
-    if (typeof body?.instructions !== 'string' || body.instructions === '') return json(400, { detail: 'Instructions are required' });
-    for (const k of ['max_tokens', 'max_output_tokens', 'max_completion_tokens', 'metadata']) if (k in (body ?? {})) problems.push(k);
+    if (typeof body?.instructions !== 'string' || body.instructions === '')
+      return json(400, { detail: 'Instructions are required' });
+    for (const k of ['max_tokens', 'max_output_tokens', 'max_completion_tokens', 'metadata'])
+      if (k in (body ?? {})) problems.push(k);
     if (problems.length > 0) return json(400, { detail: `bad request: ${problems.join(', ')}` });
     return { status: 200, headers: { 'content-type': 'text/event-stream' }, body: sse(HAPPY_EVENTS()) };
   }

@@ -83,7 +83,14 @@ export class FakeServer {
     } else if (type.includes('application/x-www-form-urlencoded')) {
       body = Object.fromEntries(new URLSearchParams(rawBody));
     }
-    const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers, rawBody, body, at: performance.now() };
+    const recorded: RecordedRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers,
+      rawBody,
+      body,
+      at: performance.now(),
+    };
     this.requests.push(recorded);
     const key = `${recorded.method} ${recorded.path.split('?')[0]}`;
     const queued = this.scripts.get(key)?.shift();
@@ -91,7 +98,9 @@ export class FakeServer {
     if (queued) reply = queued;
     else {
       const route = this.routes.find((r) => r.method === recorded.method && r.pattern.test(recorded.path.split('?')[0]!));
-      reply = route ? await route.handler(recorded) : { status: 404, body: '{"error":"no such route"}', headers: { 'content-type': 'application/json' } };
+      reply = route
+        ? await route.handler(recorded)
+        : { status: 404, body: '{"error":"no such route"}', headers: { 'content-type': 'application/json' } };
     }
     if (reply.hang) return;
     if (reply.destroy) {

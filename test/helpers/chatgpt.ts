@@ -25,7 +25,13 @@ export function managedBlock(json: string, extra: string[] = [], synced = '2026-
 
 /** The record as llm-auth writes it: five keys, sorted, compact. */
 export function recordJson(f: TokenFamily, accountId: string | null = 'acc-1234'): string {
-  return JSON.stringify({ access_token: f.access, account_id: accountId, expires_at: f.exp, id_token: f.id, refresh_token: f.refresh });
+  return JSON.stringify({
+    access_token: f.access,
+    account_id: accountId,
+    expires_at: f.exp,
+    id_token: f.id,
+    refresh_token: f.refresh,
+  });
 }
 
 export function chatgptRepo(text = ''): { dir: string; store: string } {
@@ -47,6 +53,7 @@ export function storedRecord(store: string): Record<string, unknown> {
 export function expectNoTokens(r: CliResult, fake: FakeChatGPT): void {
   const out = r.stdout + r.stderr;
   for (const secret of fake.issued) {
-    for (const piece of [secret, secret.slice(0, 8), secret.slice(-6)]) expect(out.includes(piece), `printed ${piece}`).toBe(false);
+    for (const piece of [secret, secret.slice(0, 8), secret.slice(-6)])
+      expect(out.includes(piece), `printed ${piece}`).toBe(false);
   }
 }

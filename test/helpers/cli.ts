@@ -1,6 +1,6 @@
 // Runs the built CLI (bin/llm-auth) as a subprocess, the way users do, and checks that no planted canary
 // secret ever appears in what it prints.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,13 +29,14 @@ export interface RunOptions {
   path?: string;
   home?: string;
   /** Called with the child once it started (e.g. to send a signal). */
-  onSpawn?: (child: import('node:child_process').ChildProcess) => void;
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 export function assertNoCanary(text: string, where: string): void {
   for (const canary of [...CANARIES, ...plantedSecrets]) {
     for (const piece of [canary, canary.slice(0, 8), canary.slice(-6)]) {
-      if (text.includes(piece)) throw new Error(`canary secret (or its prefix/suffix) printed on ${where}: ${JSON.stringify(text)}`);
+      if (text.includes(piece))
+        throw new Error(`canary secret (or its prefix/suffix) printed on ${where}: ${JSON.stringify(text)}`);
     }
   }
 }
@@ -43,7 +44,10 @@ export function assertNoCanary(text: string, where: string): void {
 export function runCli(args: readonly string[], options: RunOptions): Promise<CliResult> {
   // A minimal environment: no CHATGPT_AUTH_JSON or keys leak in from the developer's shell, and no
   // NODE_EXTRA_CA_CERTS (it costs Node 40 ms at start-up).
-  const env: Record<string, string> = { PATH: options.path ?? process.env.PATH ?? '/usr/bin:/bin', HOME: options.home ?? options.cwd };
+  const env: Record<string, string> = {
+    PATH: options.path ?? process.env.PATH ?? '/usr/bin:/bin',
+    HOME: options.home ?? options.cwd,
+  };
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
   return new Promise((resolve, reject) => {
     // The executable itself, as users run it: its shebang finds `node` on PATH.
@@ -59,7 +63,7 @@ export function runCli(args: readonly string[], options: RunOptions): Promise<Cl
         assertNoCanary(stdout, 'stdout');
         assertNoCanary(stderr, 'stderr');
       } catch (err) {
-        reject(err);
+        reject(err instanceof Error ? err : new Error(String(err)));
         return;
       }
       resolve({ code, signal, stdout, stderr });

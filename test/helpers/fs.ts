@@ -62,7 +62,15 @@ export function commitAll(dir: string, message = 'commit'): void {
 }
 
 export const STORE_API_KEY = (name: string, env: string, value: string, extra: string[] = []): string =>
-  [`# BEGIN LLM AUTH SURFACE ${name} api-key`, `# provider=openai`, `# env=${env}`, ...extra, `${env}=${value}`, `# END LLM AUTH SURFACE ${name} api-key`, ''].join('\n');
+  [
+    `# BEGIN LLM AUTH SURFACE ${name} api-key`,
+    `# provider=openai`,
+    `# env=${env}`,
+    ...extra,
+    `${env}=${value}`,
+    `# END LLM AUTH SURFACE ${name} api-key`,
+    '',
+  ].join('\n');
 
 export function mode(file: string): string {
   return (fs.statSync(file).mode & 0o777).toString(8);

@@ -47,7 +47,10 @@ export interface TestRuntimeOptions {
 
 /** The environment the CLI gets in tests: PATH and HOME, plus what the test adds. */
 export function testEnv(options: Pick<TestRuntimeOptions, 'cwd' | 'env' | 'path' | 'home'>): Record<string, string> {
-  const env: Record<string, string> = { PATH: options.path ?? process.env.PATH ?? '/usr/bin:/bin', HOME: options.home ?? options.cwd };
+  const env: Record<string, string> = {
+    PATH: options.path ?? process.env.PATH ?? '/usr/bin:/bin',
+    HOME: options.home ?? options.cwd,
+  };
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
   return env;
 }

@@ -6,7 +6,8 @@ import { parseSse, readJsonAnswer, readSse } from '../../src/surfaces/chatgpt/ss
 import { shouldOpenBrowser } from '../../src/cli/terminal.js';
 
 describe('SSE reading', () => {
-  const ev = (type: string, extra: Record<string, unknown> = {}): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...extra })}\n\n`;
+  const ev = (type: string, extra: Record<string, unknown> = {}): string =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...extra })}\n\n`;
 
   it('joins multi-line data, takes the type from JSON or the event field, skips [DONE] and junk', () => {
     const body = 'event: x\ndata: {"a":\ndata: 1}\n\nevent: y\ndata: [DONE]\n\ndata: not json\n\n: comment\n\n' + ev('z');
@@ -18,19 +19,46 @@ describe('SSE reading', () => {
 
   it('prefers deltas, then the last output_text.done, then output_item.done, then response.completed output', () => {
     const done = ev('response.completed', { response: { output: [{ content: [{ text: 'D' }] }] } });
-    expect(readSse(ev('response.output_text.delta', { delta: 'A' }) + ev('response.output_text.delta', { delta: 'B' }) + ev('response.output_text.done', { text: 'X' }) + done)).toMatchObject({ ok: true, text: 'AB' });
-    expect(readSse(ev('response.output_text.done', { text: 'X' }) + ev('response.output_text.done', { text: 'Y' }) + done)).toMatchObject({ ok: true, text: 'Y' });
     expect(
-      readSse(ev('response.output_item.done', { item: { type: 'message', content: [{ type: 'output_text', text: 'C' }, { type: 'refusal', text: 'no' }] } }) + ev('response.output_item.done', { item: { type: 'reasoning', content: [{ type: 'output_text', text: 'R' }] } }) + done),
+      readSse(
+        ev('response.output_text.delta', { delta: 'A' }) +
+          ev('response.output_text.delta', { delta: 'B' }) +
+          ev('response.output_text.done', { text: 'X' }) +
+          done,
+      ),
+    ).toMatchObject({ ok: true, text: 'AB' });
+    expect(
+      readSse(ev('response.output_text.done', { text: 'X' }) + ev('response.output_text.done', { text: 'Y' }) + done),
+    ).toMatchObject({ ok: true, text: 'Y' });
+    expect(
+      readSse(
+        ev('response.output_item.done', {
+          item: {
+            type: 'message',
+            content: [
+              { type: 'output_text', text: 'C' },
+              { type: 'refusal', text: 'no' },
+            ],
+          },
+        }) +
+          ev('response.output_item.done', { item: { type: 'reasoning', content: [{ type: 'output_text', text: 'R' }] } }) +
+          done,
+      ),
     ).toMatchObject({ ok: true, text: 'C' });
     expect(readSse(done)).toMatchObject({ ok: true, text: 'D' });
     expect(readSse(ev('response.done', { response: { output: [] } }))).toMatchObject({ ok: true, text: '' });
   });
 
   it('fails on response.failed / error, and on a stream without completion', () => {
-    expect(readSse(ev('response.failed', { response: { error: { message: 'boom' } } }))).toMatchObject({ ok: false, error: 'boom' });
+    expect(readSse(ev('response.failed', { response: { error: { message: 'boom' } } }))).toMatchObject({
+      ok: false,
+      error: 'boom',
+    });
     expect(readSse(ev('error', { error: { message: 'bad' } }))).toMatchObject({ ok: false, error: 'bad' });
-    expect(readSse(ev('response.output_text.delta', { delta: '1' }))).toMatchObject({ ok: false, error: 'backend stream ended before response.completed' });
+    expect(readSse(ev('response.output_text.delta', { delta: '1' }))).toMatchObject({
+      ok: false,
+      error: 'backend stream ended before response.completed',
+    });
     expect(readSse('')).toMatchObject({ ok: false });
   });
 
@@ -68,7 +96,13 @@ describe('ChatGPT protocol details', () => {
 });
 
 describe('when to open a browser', () => {
-  const base = { noBrowser: false, stdinIsTTY: true, stderrIsTTY: true, env: { DISPLAY: ':0' }, platform: 'linux' as NodeJS.Platform };
+  const base = {
+    noBrowser: false,
+    stdinIsTTY: true,
+    stderrIsTTY: true,
+    env: { DISPLAY: ':0' },
+    platform: 'linux' as NodeJS.Platform,
+  };
   it('opens only for an interactive, local, graphical session', () => {
     expect(shouldOpenBrowser(base)).toBe(true);
     expect(shouldOpenBrowser({ ...base, env: { WAYLAND_DISPLAY: 'wayland-0' } })).toBe(true);

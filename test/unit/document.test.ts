@@ -64,7 +64,8 @@ describe('writeManagedRecord (core.md §6.3, §6.4)', () => {
     expect(writeManagedRecord(text, RECORD, NOW)).toBe(`${HEADER}\n\nKEEP=1\n\n${block()}\n`);
   });
   it('never rewrites a hand-written envelope without the managed suffix', () => {
-    const hand = '# BEGIN LLM AUTH SURFACE chatgpt subscription-oauth\nCHATGPT_AUTH_JSON=x\n# END LLM AUTH SURFACE chatgpt subscription-oauth';
+    const hand =
+      '# BEGIN LLM AUTH SURFACE chatgpt subscription-oauth\nCHATGPT_AUTH_JSON=x\n# END LLM AUTH SURFACE chatgpt subscription-oauth';
     expect(writeManagedRecord(`${HEADER}\n\n${hand}\n`, RECORD, NOW)).toBe(`${HEADER}\n\n${hand}\n\n${block()}\n`);
   });
   it('fails on a BEGIN without END and names both markers', () => {

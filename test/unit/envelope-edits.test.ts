@@ -78,7 +78,9 @@ describe('the store front', () => {
     expect(store.select('corp').map((s) => s.auth)).toEqual(['api-key', 'gateway-key']);
     expect(store.select(undefined)).toHaveLength(2);
     expect(store.select('x', (n) => (n === 'x' ? store.surfaces[0] : undefined))).toEqual([store.surfaces[0]]);
-    expect(() => store.select('nope')).toThrow(expect.objectContaining({ message: "unknown auth surface 'nope'; available: corp", exitCode: 2 }));
+    expect(() => store.select('nope')).toThrow(
+      expect.objectContaining({ message: "unknown auth surface 'nope'; available: corp", exitCode: 2 }),
+    );
   });
 
   it('sets a variable and metadata under the lock; the process sees the new value; the lock is gone after', async () => {
@@ -97,15 +99,22 @@ describe('the store front', () => {
 
   it('appends an envelope and refuses a same-named surface of the mode or a taken variable, re-reading inside the lock', async () => {
     const { store, file } = await open('A=1\n');
-    const envelope = { name: 'x', auth: 'api-key', metadata: [['surface', 'x']] as const, assignments: [['X_KEY', undefined]] as const };
+    const envelope = {
+      name: 'x',
+      auth: 'api-key',
+      metadata: [['surface', 'x']] as const,
+      assignments: [['X_KEY', undefined]] as const,
+    };
     await store.appendEnvelope({ ...envelope, metadata: [...envelope.metadata], assignments: [...envelope.assignments] });
-    expect(fs.readFileSync(file, 'utf8')).toBe('A=1\n\n# BEGIN LLM AUTH SURFACE x api-key\n# surface=x\nX_KEY=\n# END LLM AUTH SURFACE x api-key\n');
+    expect(fs.readFileSync(file, 'utf8')).toBe(
+      'A=1\n\n# BEGIN LLM AUTH SURFACE x api-key\n# surface=x\nX_KEY=\n# END LLM AUTH SURFACE x api-key\n',
+    );
     // The store was opened before the first append: the duplicate is found in the file, not in memory.
     await expect(store.appendEnvelope({ ...envelope, metadata: [], assignments: [['OTHER', 'v']] })).rejects.toThrow(
       "api-key surface 'x' already exists",
     );
-    await expect(store.appendEnvelope({ name: 'y', auth: 'api-key', metadata: [], assignments: [['X_KEY', 'v']] })).rejects.toThrow(
-      "env var 'X_KEY' already belongs to a surface",
-    );
+    await expect(
+      store.appendEnvelope({ name: 'y', auth: 'api-key', metadata: [], assignments: [['X_KEY', 'v']] }),
+    ).rejects.toThrow("env var 'X_KEY' already belongs to a surface");
   });
 });

@@ -29,7 +29,13 @@ describe('envelope grammar (core.md §3)', () => {
       envKeys: ['export FOO', 'OPENAI_API_KEY'],
       primaryEnv: 'export FOO',
     });
-    expect({ ...s!.metadata }).toEqual({ surface: 'renamed', auth: 'api-key', provider: 'openai', model: 'gpt-4.1-mini', '# env': 'X' });
+    expect({ ...s!.metadata }).toEqual({
+      surface: 'renamed',
+      auth: 'api-key',
+      provider: 'openai',
+      model: 'gpt-4.1-mini',
+      '# env': 'X',
+    });
   });
 
   it('puts a metadata env first and makes it primary', () => {
@@ -57,7 +63,9 @@ describe('envelope grammar (core.md §3)', () => {
     expect(() => parseEnvelopes(`${B} a api-key\n${E} a oauth\n`, 'F')).toThrow(
       'auth surface envelope opened as a api-key but closed as a oauth at F:2',
     );
-    expect(() => parseEnvelopes(`\n${B} a api-key\n`, 'F')).toThrow('auth surface envelope opened at F:2 without a matching END marker');
+    expect(() => parseEnvelopes(`\n${B} a api-key\n`, 'F')).toThrow(
+      'auth surface envelope opened at F:2 without a matching END marker',
+    );
     expect(parseEnvelopes(`${E} a api-key\n`, 'F')).toEqual([]);
   });
 

@@ -8,13 +8,20 @@ import { gitIgnoredByFiles, hgIgnoredByFile } from '../../src/safety/ignorefile.
 import { tmpDir } from '../helpers/fs.js';
 
 function gitSays(root: string, rel: string): boolean {
-  const r = spawnSync('git', ['check-ignore', '-q', '--no-index', '--', rel], { cwd: root, env: { PATH: process.env.PATH, HOME: root } });
-  if (r.status !== 0 && r.status !== 1) throw new Error(`git check-ignore: ${r.stderr}`);
+  const r = spawnSync('git', ['check-ignore', '-q', '--no-index', '--', rel], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: root },
+  });
+  if (r.status !== 0 && r.status !== 1) throw new Error(`git check-ignore: ${r.stderr.toString()}`);
   return r.status === 0;
 }
 
 function hgSays(root: string, rel: string): boolean {
-  const out = execFileSync('hg', ['debugignore', '--', rel], { cwd: root, env: { PATH: process.env.PATH, HOME: root, HGPLAIN: '1' }, encoding: 'utf8' });
+  const out = execFileSync('hg', ['debugignore', '--', rel], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: root, HGPLAIN: '1' },
+    encoding: 'utf8',
+  });
   return out.split('\n')[0] === `${rel} is ignored`;
 }
 

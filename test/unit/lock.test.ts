@@ -112,9 +112,9 @@ describe('renameOver', () => {
 describe('systemErrorReason', () => {
   it('keeps the code and its description, never the path or the error object', async () => {
     const { systemErrorReason } = await import('../../src/lib/errors.js');
-    expect(systemErrorReason(Object.assign(new Error("EACCES: permission denied, open '/secret/path/.env'"), { code: 'EACCES' }))).toBe(
-      'EACCES: permission denied',
-    );
+    expect(
+      systemErrorReason(Object.assign(new Error("EACCES: permission denied, open '/secret/path/.env'"), { code: 'EACCES' })),
+    ).toBe('EACCES: permission denied');
     expect(systemErrorReason(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }))).toBe(
       'ENOSPC: no space left on device',
     );

@@ -34,21 +34,40 @@ describe('api-key request pieces', () => {
     expect(encodeModel("A-z_0.9~!*'")).toBe('A-z_0.9~%21%2A%27');
   });
   it('writes the responses body with Python spacing and ASCII escapes', () => {
-    expect(responsesBody('m"é')).toBe('{"model": "m\\"\\u00e9", "input": "Respond with exactly: 1", "max_output_tokens": 128, "store": false}');
+    expect(responsesBody('m"é')).toBe(
+      '{"model": "m\\"\\u00e9", "input": "Respond with exactly: 1", "max_output_tokens": 128, "store": false}',
+    );
   });
   it('reads the answer text', () => {
     expect(responseText({ output_text: ' 1 ' })).toBe('1');
-    expect(responseText({ output_text: 1, output: [{ content: [{ text: 'a' }, { text: 'b' }] }, { content: [{ text: 'c' }] }] })).toBe('abc');
+    expect(
+      responseText({ output_text: 1, output: [{ content: [{ text: 'a' }, { text: 'b' }] }, { content: [{ text: 'c' }] }] }),
+    ).toBe('abc');
     expect(responseText([])).toBe('');
     expect(responseText(null)).toBe('');
   });
 });
 
 describe('test result lines', () => {
-  const [a, b] = parseEnvelopes('# BEGIN LLM AUTH SURFACE a x\n# END LLM AUTH SURFACE a x\n# BEGIN LLM AUTH SURFACE b x\n# END LLM AUTH SURFACE b x\n', 'F');
+  const [a, b] = parseEnvelopes(
+    '# BEGIN LLM AUTH SURFACE a x\n# END LLM AUTH SURFACE a x\n# BEGIN LLM AUTH SURFACE b x\n# END LLM AUTH SURFACE b x\n',
+    'F',
+  );
   const results = [
-    { surface: a!, subtests: [{ name: 's1', pass: true, detail: 'model=m' }, { name: 's2', pass: false, detail: '' }] },
-    { surface: b!, subtests: [{ name: 's1', pass: false, detail: 'why' }, { name: 's2', pass: false, detail: 'x' }] },
+    {
+      surface: a!,
+      subtests: [
+        { name: 's1', pass: true, detail: 'model=m' },
+        { name: 's2', pass: false, detail: '' },
+      ],
+    },
+    {
+      surface: b!,
+      subtests: [
+        { name: 's1', pass: false, detail: 'why' },
+        { name: 's2', pass: false, detail: 'x' },
+      ],
+    },
   ];
   it('renders single-surface lines with details only when not empty', () => {
     expect(renderSingle(results)).toEqual(['a.s1: pass - model=m', 'a.s2: fail', 'b.s1: fail - why', 'b.s2: fail - x']);

@@ -11,8 +11,39 @@ const NUM_RUNS = 10_000;
 
 // Strings of every kind: full Unicode with lone surrogates, plus the characters that matter to the rule.
 const special = fc.constantFrom(
-  "'", '"', '\\', '#', ' ', '\t', '\n', '\r', '\u000b', '\u000c', '\u001c', '\u0085', '\u2028', '\u2029', '\ufeff',
-  '\u00a0', '\u3000', '\u0000', '\u007f', '\ud800', '\udfff', '=', '$', '`', '{', '}', 'x', 'N', 'u', 'U', '0', '7', '😀',
+  "'",
+  '"',
+  '\\',
+  '#',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\u000b',
+  '\u000c',
+  '\u001c',
+  '\u0085',
+  '\u2028',
+  '\u2029',
+  '\ufeff',
+  '\u00a0',
+  '\u3000',
+  '\u0000',
+  '\u007f',
+  '\ud800',
+  '\udfff',
+  '=',
+  '$',
+  '`',
+  '{',
+  '}',
+  'x',
+  'N',
+  'u',
+  'U',
+  '0',
+  '7',
+  '😀',
 );
 const anyString = fc.oneof(
   fc.string({ unit: 'binary' }),
@@ -34,7 +65,11 @@ describe('value round trip', () => {
   it('reads back the same through a whole appended envelope, among other lines', () => {
     fc.assert(
       fc.property(anyString, fc.constantFrom('', 'A=1', 'A=1\r\n', '\ufeffA=1\n# c'), (value, existing) => {
-        const text = appendBlock(existing, ['# BEGIN LLM AUTH SURFACE s api-key', `KEY=${quoteValue(value)}`, '# END LLM AUTH SURFACE s api-key']);
+        const text = appendBlock(existing, [
+          '# BEGIN LLM AUTH SURFACE s api-key',
+          `KEY=${quoteValue(value)}`,
+          '# END LLM AUTH SURFACE s api-key',
+        ]);
         const body = text.startsWith('\ufeff') ? text.slice(1) : text;
         expect(parseAssignments(body).get('KEY')).toBe(value);
         expect(parseEnvelopes(body, 'F').map((s) => s.envKeys)).toEqual([['KEY']]);

@@ -3,9 +3,7 @@ import { compareCodePoints, human, pyJsonDumps, pyTrim, repr, splitLines } from 
 
 describe('splitLines (Python str.splitlines)', () => {
   it('splits on every separator Python knows, CRLF counting once', () => {
-    expect(splitLines('a\r\nb\nc\rd\u000be\u000cf\u001cg\u001dh\u001ei\u0085j\u2028k\u2029l')).toEqual(
-      'abcdefghijkl'.split(''),
-    );
+    expect(splitLines('a\r\nb\nc\rd\u000be\u000cf\u001cg\u001dh\u001ei\u0085j\u2028k\u2029l')).toEqual('abcdefghijkl'.split(''));
   });
   it('adds no empty line for a final separator, but keeps inner empty lines', () => {
     expect(splitLines('a\n\nb\n')).toEqual(['a', '', 'b']);

@@ -17,7 +17,10 @@ const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
 /** `{provider}_{surface}_api_key`, reduced to a valid variable name (core.md §9.1). */
 export function defaultEnvName(surface: string, provider: string): string {
-  let name = `${provider}_${surface}_api_key`.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').toUpperCase();
+  let name = `${provider}_${surface}_api_key`
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toUpperCase();
   if (/^[0-9]/.test(name)) name = `LLM_${name}`;
   return name;
 }
@@ -37,7 +40,12 @@ export function apiKeyEnvelope(surface: string, provider: string, envName: strin
   return { name: surface, auth: 'api-key', metadata, assignments: [[envName, options.key]] };
 }
 
-export async function addApiKeyCommand(inv: Invocation, surface: string, providerTyped: string, options: AddApiKeyOptions): Promise<number> {
+export async function addApiKeyCommand(
+  inv: Invocation,
+  surface: string,
+  providerTyped: string,
+  options: AddApiKeyOptions,
+): Promise<number> {
   // Steps 1-4 of core.md §1.5: a malformed store fails first, even here.
   const store = await openStoreFor(inv, 'none');
   if (!SURFACE_NAME.test(surface)) throw fail('surface must contain only letters, digits, dot, underscore, or dash');

@@ -26,7 +26,9 @@ export async function renewCommand(inv: Invocation, name: string | undefined, op
   for (const surface of selected) {
     const result = await driverFor(surface).renew(surface, store, { force: options.force === true });
     allPassed &&= result.pass;
-    inv.output.result(`${surface.name}.renew: ${result.pass ? 'pass' : 'fail'}${result.detail !== '' ? ` - ${result.detail}` : ''}`);
+    inv.output.result(
+      `${surface.name}.renew: ${result.pass ? 'pass' : 'fail'}${result.detail !== '' ? ` - ${result.detail}` : ''}`,
+    );
   }
   return allPassed ? 0 : 1;
 }

@@ -30,7 +30,12 @@ export function parseSurfaceModels(values: readonly string[]): Map<string, strin
 }
 
 /** core.md §11.2: the first present source wins, even when empty; empty means no model. */
-export function resolveModel(surface: Surface, store: Store, surfaceModels: Map<string, string>, model: string | undefined): string | undefined {
+export function resolveModel(
+  surface: Surface,
+  store: Store,
+  surfaceModels: Map<string, string>,
+  model: string | undefined,
+): string | undefined {
   let chosen: string | undefined;
   if (surfaceModels.has(surface.name)) chosen = surfaceModels.get(surface.name);
   else if (model !== undefined) chosen = model;
@@ -52,7 +57,8 @@ export function renderAggregate(results: ReadonlyArray<{ surface: Surface; subte
   return distinctNames(results.map((r) => r.surface)).map((name) => {
     const failed = results.filter((r) => r.surface.name === name).flatMap((r) => r.subtests.filter((t) => !t.pass));
     if (failed.length === 0) return `${name}: pass`;
-    if (failed.length === 1) return `${name}: fail - ${failed[0]!.name}${failed[0]!.detail !== '' ? `: ${failed[0]!.detail}` : ''}`;
+    if (failed.length === 1)
+      return `${name}: fail - ${failed[0]!.name}${failed[0]!.detail !== '' ? `: ${failed[0]!.detail}` : ''}`;
     return `${name}: fail - subtests: ${failed.map((t) => t.name).join(', ')}`;
   });
 }

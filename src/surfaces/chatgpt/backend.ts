@@ -39,7 +39,11 @@ export function backendUserAgent(arch: string): string {
 
 function isChallenge(result: Extract<HttpResult, { ok: true }>): boolean {
   const type = result.headers.get('content-type') ?? '';
-  return type.toLowerCase().includes('text/html') || (result.headers.get('cf-mitigated') ?? '').toLowerCase() === 'challenge' || looksLikeHtmlChallenge(result.text);
+  return (
+    type.toLowerCase().includes('text/html') ||
+    (result.headers.get('cf-mitigated') ?? '').toLowerCase() === 'challenge' ||
+    looksLikeHtmlChallenge(result.text)
+  );
 }
 
 /** A usable access token: the stored one, or a refreshed one when it is missing or expired. */
@@ -49,16 +53,21 @@ async function usableToken(store: Store): Promise<Usable> {
   const record = parseRecord(store.value('CHATGPT_AUTH_JSON'));
   const { access_token, refresh_token } = fieldsOf(record);
   if (!access_token && !refresh_token) return { ok: false, detail: 'run `llm-auth login`' };
-  if (access_token && !isExpiredForUse(record, store.rt.now())) return { ok: true, record, access: access_token, refreshed: false };
+  if (access_token && !isExpiredForUse(record, store.rt.now()))
+    return { ok: true, record, access: access_token, refreshed: false };
   const outcome = await refreshRecord(store, 'login');
-  return outcome.ok ? { ok: true, record: outcome.record, access: fieldsOf(outcome.record).access_token ?? '', refreshed: true } : outcome;
+  return outcome.ok
+    ? { ok: true, record: outcome.record, access: fieldsOf(outcome.record).access_token ?? '', refreshed: true }
+    : outcome;
 }
 
 export async function completionSubtest(store: Store, options: TestOptions): Promise<SubtestResult> {
   const usable = await usableToken(store);
   if (!usable.ok) return fail(NAME, usable.detail);
   let { record } = usable;
-  const secrets = (): string[] => [...new Set([...recordSecrets(record), ...recordSecrets(parseRecord(store.value('CHATGPT_AUTH_JSON')))])];
+  const secrets = (): string[] => [
+    ...new Set([...recordSecrets(record), ...recordSecrets(parseRecord(store.value('CHATGPT_AUTH_JSON')))]),
+  ];
   const model = chatgptModel(options.model, store.value('LITELLM_CHATGPT_MODEL'));
   const url = `${endpoints(store).backend}/responses`;
   const send = (access: string, account: string | null) => {
@@ -71,7 +80,15 @@ export async function completionSubtest(store: Store, options: TestOptions): Pro
       session_id: randomUUID(),
     };
     if (account) headers['ChatGPT-Account-Id'] = account;
-    return httpRequest({ method: 'POST', url, headers, body: completionBody(model), timeoutMs: options.timeoutMs, timeoutLabel: options.timeoutLabel, fetch: store.rt.fetch });
+    return httpRequest({
+      method: 'POST',
+      url,
+      headers,
+      body: completionBody(model),
+      timeoutMs: options.timeoutMs,
+      timeoutLabel: options.timeoutLabel,
+      fetch: store.rt.fetch,
+    });
   };
 
   let result = await send(usable.access, accountId(record));
@@ -100,5 +117,7 @@ export async function completionSubtest(store: Store, options: TestOptions): Pro
     text = reading.text;
   }
   const trimmed = pyTrim(text);
-  return trimmed === '1' ? pass(NAME, `model=${model}`) : fail(NAME, redactSecrets(`expected \`1\`, got ${repr(trimmed)}`, secrets()));
+  return trimmed === '1'
+    ? pass(NAME, `model=${model}`)
+    : fail(NAME, redactSecrets(`expected \`1\`, got ${repr(trimmed)}`, secrets()));
 }

@@ -42,7 +42,11 @@ export const chatgptDriver: SurfaceDriver<ChatgptStatus> = {
     // An invalid record fails the command before anything is sent (core.md §12.3).
     parseRecord(store.value('CHATGPT_AUTH_JSON'));
     // chatgpt-oauth.md §2.4: the environment wins, but writes go to the file.
-    if (intent.writes && store.fromEnvironment('CHATGPT_AUTH_JSON') && store.value('CHATGPT_AUTH_JSON') !== store.fileValue('CHATGPT_AUTH_JSON')) {
+    if (
+      intent.writes &&
+      store.fromEnvironment('CHATGPT_AUTH_JSON') &&
+      store.value('CHATGPT_AUTH_JSON') !== store.fileValue('CHATGPT_AUTH_JSON')
+    ) {
       store.warn(`CHATGPT_AUTH_JSON from the environment shadows ${store.path.display}`);
     }
   },
@@ -58,7 +62,8 @@ export const chatgptDriver: SurfaceDriver<ChatgptStatus> = {
     const refresh = nonEmpty(record, 'refresh_token');
     const expired = isKnownExpired(record, store.rt.now());
     if (!access && !refresh) results.push(fail('subscription-oauth.oauth-state', 'missing access_token and refresh_token'));
-    else if (expired && !refresh) results.push(fail('subscription-oauth.oauth-state', 'access_token is expired and refresh_token is missing'));
+    else if (expired && !refresh)
+      results.push(fail('subscription-oauth.oauth-state', 'access_token is expired and refresh_token is missing'));
     else results.push(pass('subscription-oauth.oauth-state'));
     if (metadataFlag(surface, 'live_backend')) results.push(await completionSubtest(store, options));
     return results;

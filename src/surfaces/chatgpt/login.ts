@@ -73,7 +73,9 @@ async function requestDeviceCode(store: Store, ep: ChatgptEndpoints): Promise<De
   if (!isSuccess(result.status)) {
     throw fail(
       prefix + httpReason(result, []),
-      result.status === 404 ? 'device code sign-in may be disabled; enable it in ChatGPT security settings or ask your workspace admin' : undefined,
+      result.status === 404
+        ? 'device code sign-in may be disabled; enable it in ChatGPT security settings or ask your workspace admin'
+        : undefined,
     );
   }
   const parsed = parseJson(result.text);

@@ -85,7 +85,12 @@ function peerResultSuffices(
 
 /** Sends the refresh; a connection that was never established cannot have used the token, so it is retried. */
 async function sendRefresh(store: Store, refreshToken: string): Promise<HttpResult> {
-  const body = JSON.stringify({ client_id: CLIENT_ID, grant_type: 'refresh_token', refresh_token: refreshToken, scope: REFRESH_SCOPE });
+  const body = JSON.stringify({
+    client_id: CLIENT_ID,
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    scope: REFRESH_SCOPE,
+  });
   const send = () =>
     httpRequest({
       method: 'POST',
@@ -106,22 +111,38 @@ async function sendRefresh(store: Store, refreshToken: string): Promise<HttpResu
 }
 
 /** Turns the issuer's answer into an outcome, writing what must be kept (§6.3, §6.4). */
-function settle(store: Store, locked: LockedStore, r1: AuthRecord, rt: string, result: HttpResult, secrets: string[]): RefreshOutcome {
+function settle(
+  store: Store,
+  locked: LockedStore,
+  r1: AuthRecord,
+  rt: string,
+  result: HttpResult,
+  secrets: string[],
+): RefreshOutcome {
   if (!result.ok) {
-    return { ok: false, kind: 'transient', detail: `refresh failed: ${redactSecrets(result.reason, secrets)}; tokens kept, retry later` };
+    return {
+      ok: false,
+      kind: 'transient',
+      detail: `refresh failed: ${redactSecrets(result.reason, secrets)}; tokens kept, retry later`,
+    };
   }
   const parsed = parseJson(result.text);
   const reply = parsed.ok ? parsed.value : undefined;
   if (isSuccess(result.status)) {
     const tokens = TokenAnswer.parse(reply);
-    if (!tokens) return { ok: false, kind: 'transient', detail: 'refresh failed: invalid JSON in response; tokens kept, retry later' };
+    if (!tokens)
+      return { ok: false, kind: 'transient', detail: 'refresh failed: invalid JSON in response; tokens kept, retry later' };
     if (!tokens.access_token) {
       // Keep the rotation chain: a new refresh token is stored even when the answer is unusable.
       if (tokens.refresh_token) writeRecord(locked, { ...r1, refresh_token: tokens.refresh_token });
       return { ok: false, kind: 'transient', detail: 'refresh response missing access_token' };
     }
     const idToken = tokens.id_token ?? fieldsOf(r1).id_token ?? '';
-    const record = fullRecord({ access_token: tokens.access_token, refresh_token: tokens.refresh_token ?? rt, id_token: idToken });
+    const record = fullRecord({
+      access_token: tokens.access_token,
+      refresh_token: tokens.refresh_token ?? rt,
+      id_token: idToken,
+    });
     writeRecord(locked, record);
     return { ok: true, record, requested: true };
   }
@@ -134,7 +155,11 @@ function settle(store: Store, locked: LockedStore, r1: AuthRecord, rt: string, r
       adoptRecord(store, again);
       return { ok: true, record: again, requested: true };
     }
-    return { ok: false, kind: 'permanent', detail: `refresh token rejected (${code ?? `HTTP ${result.status}`}); run \`llm-auth login\`` };
+    return {
+      ok: false,
+      kind: 'permanent',
+      detail: `refresh token rejected (${code ?? `HTTP ${result.status}`}); run \`llm-auth login\``,
+    };
   }
   return {
     ok: false,

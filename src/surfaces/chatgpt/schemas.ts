@@ -13,7 +13,9 @@ export const DeviceCodeAnswer = schema((z) =>
 );
 
 /** `POST /api/accounts/deviceauth/token` (§5 step 8): the grant, once the user approved. */
-export const PollAnswer = schema((z) => z.looseObject({ authorization_code: text(z), code_verifier: text(z), code_challenge: text(z) }));
+export const PollAnswer = schema((z) =>
+  z.looseObject({ authorization_code: text(z), code_verifier: text(z), code_challenge: text(z) }),
+);
 
 /** `POST /oauth/token`, for the exchange (§5 step 9) and a refresh (§6). */
 export const TokenAnswer = schema((z) => z.looseObject({ access_token: text(z), refresh_token: text(z), id_token: text(z) }));
@@ -21,7 +23,10 @@ export const TokenAnswer = schema((z) => z.looseObject({ access_token: text(z), 
 /** An error body: `{"error": "code"}`, `{"error": {"code": ...}}` or `{"code": ...}`. */
 export const ErrorBody = schema((z) =>
   z.looseObject({
-    error: z.catch(z.optional(z.union([z.string(), z.looseObject({ code: z.catch(z.optional(z.string()), undefined) })])), undefined),
+    error: z.catch(
+      z.optional(z.union([z.string(), z.looseObject({ code: z.catch(z.optional(z.string()), undefined) })])),
+      undefined,
+    ),
     code: z.catch(z.optional(z.string()), undefined),
   }),
 );

@@ -6,9 +6,7 @@ export interface BackendEvent {
   data: Record<string, unknown>;
 }
 
-export type BackendReading =
-  | { ok: true; text: string; events: string[] }
-  | { ok: false; error: string; events: string[] };
+export type BackendReading = { ok: true; text: string; events: string[] } | { ok: false; error: string; events: string[] };
 
 /** Splits an SSE body into events: blank lines (LF or CRLF) separate them, `data:` lines are joined. */
 export function parseSse(body: string): BackendEvent[] {
@@ -36,7 +34,8 @@ function contentTexts(output: unknown, partType?: string): string[] {
   for (const item of output) {
     if (!isObject(item) || !Array.isArray(item.content)) continue;
     for (const part of item.content) {
-      if (isObject(part) && typeof part.text === 'string' && (partType === undefined || part.type === partType)) texts.push(part.text);
+      if (isObject(part) && typeof part.text === 'string' && (partType === undefined || part.type === partType))
+        texts.push(part.text);
     }
   }
   return texts;
@@ -45,7 +44,8 @@ function contentTexts(output: unknown, partType?: string): string[] {
 function errorMessage(event: BackendEvent): string {
   const d = event.data;
   if (isObject(d.error) && typeof d.error.message === 'string') return d.error.message;
-  if (isObject(d.response) && isObject(d.response.error) && typeof d.response.error.message === 'string') return d.response.error.message;
+  if (isObject(d.response) && isObject(d.response.error) && typeof d.response.error.message === 'string')
+    return d.response.error.message;
   return event.type;
 }
 
