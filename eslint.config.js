@@ -24,7 +24,7 @@ export default tseslint.config(
   },
   {
     // Benchmarks and config files are plain scripts that print figures.
-    files: ['bench/**/*.mjs', '*.config.ts', 'eslint.config.js'],
+    files: ['bench/**/*.mjs', 'scripts/**/*.mjs', '*.config.ts', 'eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
     rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-console': 'off' },
     languageOptions: {

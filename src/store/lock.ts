@@ -80,18 +80,47 @@ async function breakStaleLock(lockPath: string, judged: LockInfo, rt: Runtime): 
   await fsp.unlink(aside).catch(() => undefined);
 }
 
-/** Creates the lock file exclusively; false when it exists. */
-function tryCreate(p: StorePath, lockPath: string, body: string): boolean {
+// Filesystems without hard links: the lock is created in place (a reader may then see it empty for a moment).
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/** Creates the lock file in place, exclusively; false when it exists. */
+function createInPlace(lockPath: string, body: string): boolean {
+  let fd: number;
   try {
-    const fd = fs.openSync(lockPath, 'wx', 0o600);
-    try {
-      fs.writeSync(fd, body);
-    } finally {
-      fs.closeSync(fd);
-    }
-    return true;
+    fd = fs.openSync(lockPath, 'wx', 0o600);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    fs.writeSync(fd, body);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * Creates the lock file; false when it exists. The body is written to a temporary file first and then
+ * hard-linked to the lock name, so the lock is complete when it appears: a waiter never reads it half
+ * written and takes the holder for an unknown one (core.md §8.10).
+ */
+function tryCreate(p: StorePath, lockPath: string, body: string, rt: Runtime): boolean {
+  const tmp = `${lockPath}.${rt.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    if (!createInPlace(tmp, body)) return false; // a name collision: try again
+    try {
+      fs.linkSync(tmp, lockPath);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (code === 'EEXIST') return false;
+      if (NO_LINKS.has(code)) return createInPlace(lockPath, body);
+      throw err;
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+  } catch (err) {
     throw storeError(`could not lock ${p.display}: ${systemErrorReason(err)}`);
   }
 }
@@ -131,7 +160,7 @@ export async function acquireLock(p: StorePath, rt: Runtime, options: LockOption
   let warned = false;
   for (;;) {
     const body = JSON.stringify({ created_at: Math.floor(rt.now() / 1000), host: rt.hostname, nonce, pid: rt.pid }) + '\n';
-    if (tryCreate(p, lockPath, body)) return hold(lockPath, nonce, rt);
+    if (tryCreate(p, lockPath, body, rt)) return hold(lockPath, nonce, rt);
     const info = await inspectLock(lockPath, rt).catch(() => undefined);
     if (!info) continue;
     if (info.stale) {

@@ -1,9 +1,9 @@
-// Planted canary secrets must appear in no output. runCli checks every byte every test prints; this file
+// Planted canary secrets must appear in no output. runBin checks every byte every test prints; this file
 // drives the commands through their error paths with canaries everywhere a secret can sit.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assertNoCanary, CANARY, CANARY_QUOTED, runCli } from '../helpers/cli.js';
+import { assertNoCanary, CANARY, CANARY_QUOTED, runBin } from '../helpers/cli.js';
 import { git, gitRepo, STORE_API_KEY, writeStore } from '../helpers/fs.js';
 
 const chatgpt = (json: string): string =>
@@ -40,21 +40,21 @@ describe('canary secrets', () => {
       ['add-api-key', 'bad name', 'openai', '--key', CANARY],
       ['add-api-key', 'new', 'openai', '--key', CANARY],
     ];
-    for (const args of runs) await runCli(args, { cwd: dir });
+    for (const args of runs) await runBin(args, { cwd: dir });
     // A secret passed where a name belongs is redacted by the output layer (core.md §14.2).
-    const echoed = await runCli(['status', CANARY], { cwd: dir });
+    const echoed = await runBin(['status', CANARY], { cwd: dir });
     expect(echoed.stderr).toBe("error: unknown auth surface '[redacted]'; available: research, quoted, custom, chatgpt, new\n");
-    const fromEnv = await runCli(['status', CANARY_QUOTED], { cwd: dir, env: { Q_KEY: CANARY_QUOTED } });
+    const fromEnv = await runBin(['status', CANARY_QUOTED], { cwd: dir, env: { Q_KEY: CANARY_QUOTED } });
     expect(fromEnv.stderr).toContain("error: unknown auth surface '[redacted]'");
 
     // Error paths with the canary inside the failing input.
     writeStore(store, chatgpt(`{"access_token":"${CANARY}"`));
-    expect((await runCli(['status'], { cwd: dir })).stderr).toBe('error: CHATGPT_AUTH_JSON did not contain valid JSON\n');
+    expect((await runBin(['status'], { cwd: dir })).stderr).toBe('error: CHATGPT_AUTH_JSON did not contain valid JSON\n');
     writeStore(store, STORE_API_KEY('research', 'OPENAI_API_KEY', CANARY));
     fs.chmodSync(store, 0o644);
-    expect((await runCli(['status'], { cwd: dir })).code).toBe(1);
+    expect((await runBin(['status'], { cwd: dir })).code).toBe(1);
     fs.chmodSync(store, 0o600);
     git(dir, 'add', '-f', '.env');
-    expect((await runCli(['status'], { cwd: dir })).stderr).toContain('is tracked by git');
+    expect((await runBin(['status'], { cwd: dir })).stderr).toContain('is tracked by git');
   });
 });

@@ -1,7 +1,8 @@
 // `llm-auth login` for ChatGPT against the loopback issuer (chatgpt-oauth.md §5).
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runBin, runCli } from '../helpers/cli.js';
+import { FakeClock } from '../helpers/runtime.js';
 import { chatgptRepo, expectNoTokens, HEADER, managedBlock, recordJson, storedRecord } from '../helpers/chatgpt.js';
 import { mode, writeStore } from '../helpers/fs.js';
 import { ACCOUNT_ID, FakeChatGPT } from '../fakes/chatgpt.js';
@@ -180,14 +181,16 @@ describe('login: device-code flow', () => {
   });
 
   it('slows down by 5 s after a 429 and keeps polling; a 200 without the grant is pending', async () => {
-    fake.deviceCodes.delete('dev-1');
     const { dir } = chatgptRepo();
     fake.script('POST /api/accounts/deviceauth/token', json(200, { authorization_code: 'x' }), json(429, { error: 'slow_down' }));
+    // The user has approved; the two scripted answers still come first. Times are the command's fake clock.
+    fake.deviceCodes.set('dev-1', { userCode: 'ABCD-EFGH', approved: true });
+    const clock = new FakeClock();
+    fake.now = clock.now;
     const start = fake.requests.length;
-    const run = runCli(['login', '--timeout', '20'], { cwd: dir, env: fake.env() });
-    await new Promise((r) => setTimeout(r, 1000));
-    fake.approve();
-    const r = await run;
+    const r = await runCli(['login', '--timeout', '20'], { cwd: dir, clock, env: fake.env() }).finally(() => {
+      fake.now = () => performance.now();
+    });
     expect(r).toMatchObject({ code: 0, stdout: FOUR_LINES(fake.issuer) + 'ok\n' });
     const polls = fake.requests.slice(start).filter((q) => q.path === '/api/accounts/deviceauth/token');
     expect(polls.length).toBe(3);
@@ -282,7 +285,7 @@ describe('login: device-code flow', () => {
   it('Ctrl-C while polling: exit 130, error: interrupted, the cooldown stays, no temporary file', async () => {
     fake.deviceCodes.delete('dev-1');
     const { dir, store } = chatgptRepo('A=1\n');
-    const r = await runCli(['login'], {
+    const r = await runBin(['login'], {
       cwd: dir,
       env: fake.env(),
       onSpawn: (child) => {

@@ -1,7 +1,8 @@
 // `llm-auth renew` and the single-flight refresh protocol (chatgpt-oauth.md §6, §7).
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runBin, runCli } from '../helpers/cli.js';
+import { FakeClock } from '../helpers/runtime.js';
 import { chatgptRepo, expectNoTokens, HEADER, managedBlock, recordJson, storedRecord } from '../helpers/chatgpt.js';
 import { writeStore } from '../helpers/fs.js';
 import { FakeChatGPT, REUSED_BODY } from '../fakes/chatgpt.js';
@@ -55,7 +56,7 @@ describe('renew', () => {
     fake.iatOffset = 0;
     const start = fake.requests.length;
     try {
-      const results = await Promise.all(Array.from({ length: 32 }, () => runCli(['renew'], { cwd: dir, env: fake.env() })));
+      const results = await Promise.all(Array.from({ length: 32 }, () => runBin(['renew'], { cwd: dir, env: fake.env() })));
       for (const r of results) {
         expect(r.stdout).toBe('chatgpt.renew: pass\n');
         expect(r.code).toBe(0);
@@ -181,10 +182,15 @@ describe('renew', () => {
   it('retries a connection that was never made twice (after 1 s and 2 s), then reports it', async () => {
     const port = await closedPort();
     const { dir } = loggedIn();
-    const t0 = Date.now();
-    const r = await runCli(['renew'], { cwd: dir, env: fake.env({ LLM_AUTH_CHATGPT_ISSUER: `http://127.0.0.1:${port}` }) });
+    const clock = new FakeClock();
+    const r = await runCli(['renew'], {
+      cwd: dir,
+      clock,
+      env: fake.env({ LLM_AUTH_CHATGPT_ISSUER: `http://127.0.0.1:${port}` }),
+    });
     expect(r.stdout).toBe(`chatgpt.renew: fail - refresh failed: ECONNREFUSED: 127.0.0.1:${port}; tokens kept, retry later\n`);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(3000);
+    // The waits, on the command's (fake) clock: 1 s, then 2 s.
+    expect(clock.sleeps).toEqual([1000, 2000]);
   });
 
   it('keeps the old refresh token when the reply has none, and the old id token too', async () => {

@@ -4,7 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertNoCanary, BIN, CANARY, runCli } from '../helpers/cli.js';
+import { assertNoCanary, BIN, CANARY, runBin } from '../helpers/cli.js';
 import { chatgptRepo, storedRecord } from '../helpers/chatgpt.js';
 import { tmpDir } from '../helpers/fs.js';
 import { FakeChatGPT } from '../fakes/chatgpt.js';
@@ -93,7 +93,7 @@ describe('login at a terminal', () => {
       fake.deviceCodes.delete('dev-1');
       fake.deviceCodes.set('dev-1', { userCode: 'ABCD-EFGH', approved: true });
       const { dir } = chatgptRepo();
-      const r = await runCli(args, { cwd: dir, path: `${bin}:${process.env.PATH}`, env: fake.env({ DISPLAY: ':0' }) });
+      const r = await runBin(args, { cwd: dir, path: `${bin}:${process.env.PATH}`, env: fake.env({ DISPLAY: ':0' }) });
       expect(r).toMatchObject({ code: 0, stderr: '' });
       expect(fs.existsSync(marker)).toBe(false);
     }

@@ -1,8 +1,10 @@
 // Command-line conventions (core.md §1): usage errors, help, version, --env-file placement and display.
+// Parsing runs in process; what the real process decides (the bin's exit status, Node 20's own reading of
+// `--env-file`, the bundled version) runs the built bin/llm-auth.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { ROOT, runBin, runCli } from '../helpers/cli.js';
 import { gitRepo, tmpDir, writeStore } from '../helpers/fs.js';
 
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -21,6 +23,14 @@ describe('usage errors: one `error:` line, exit 2', () => {
     const r = await runCli(args, { cwd: tmpDir() });
     expect(r).toMatchObject({ code: 2, stdout: '', stderr: `${line}\n` });
   });
+
+  it('the process exits 2 with the one line', async () => {
+    expect(await runBin(['status', '--bogus'], { cwd: tmpDir() })).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: "error: unknown option '--bogus'\n",
+    });
+  });
 });
 
 describe('help and version', () => {
@@ -38,7 +48,7 @@ describe('help and version', () => {
   });
 
   it('prints the package version', async () => {
-    expect(await runCli(['--version'], { cwd: tmpDir() })).toMatchObject({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+    expect(await runBin(['--version'], { cwd: tmpDir() })).toMatchObject({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
   });
 });
 
@@ -51,7 +61,7 @@ describe('--env-file', () => {
     writeStore(path.join(dir, 'one.env'), badStore);
     writeStore(path.join(dir, 'two.env'), badStore);
     const expectPath = async (args: string[], shown: string): Promise<void> => {
-      const r = await runCli(args, { cwd: dir });
+      const r = await runBin(args, { cwd: dir });
       expect(r.stderr).toBe(`error: auth surface envelope opened at ${shown}:1 without a matching END marker\n`);
     };
     await expectPath(['--env-file', 'one.env', 'status'], 'one.env');

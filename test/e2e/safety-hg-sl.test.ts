@@ -3,13 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CANARY, ROOT, runCli } from '../helpers/cli.js';
-import { git, gitRepo, hg, STORE_API_KEY, tmpDir, writeStore } from '../helpers/fs.js';
+import { git, gitRepo, hg, STORE_API_KEY, tmpDir, writeStore, hgInit } from '../helpers/fs.js';
 
 const STORE = STORE_API_KEY('research', 'OPENAI_API_KEY', CANARY);
 
 function hgRepo(hgignore: string | null): { dir: string; store: string } {
   const dir = tmpDir();
-  hg(dir, 'init');
+  hgInit(dir);
   if (hgignore !== null) fs.writeFileSync(path.join(dir, '.hgignore'), hgignore);
   const store = path.join(dir, '.env');
   writeStore(store, STORE);

@@ -4,8 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CANARY, runCli } from '../helpers/cli.js';
+import { CANARY, runBin, runCli } from '../helpers/cli.js';
 import { gitRepo, listDir, mode, writeStore } from '../helpers/fs.js';
+import { FakeClock } from '../helpers/runtime.js';
 import { parseEnvelopes } from '../../src/store/envelope.js';
 import { parseAssignments } from '../../src/store/values.js';
 
@@ -35,7 +36,7 @@ describe('write protocol', () => {
     const { dir, store } = repo();
     writeStore(store, '# mine\nKEEP=1\n');
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => runCli(['add-api-key', `s${i}`, 'openai', '--key', `${CANARY}-${i}`], { cwd: dir })),
+      Array.from({ length: 20 }, (_, i) => runBin(['add-api-key', `s${i}`, 'openai', '--key', `${CANARY}-${i}`], { cwd: dir })),
     );
     for (const [i, r] of results.entries()) {
       expect(r.stdout).toBe(`added s${i} api-key surface for openai using OPENAI_S${i}_API_KEY (with key)\n`);
@@ -76,18 +77,20 @@ describe('write protocol', () => {
     const { dir, store, lock } = repo();
     fs.writeFileSync(lock, lockBody(process.pid), { mode: 0o600 });
     let released = false;
-    const run = runCli(['add-api-key', 'a', 'openai'], {
+    const clock = new FakeClock();
+    const started = clock.ms;
+    // In process, on a fake clock: the holder lets go as soon as the wait is reported.
+    const r = await runCli(['add-api-key', 'a', 'openai'], {
       cwd: dir,
-      onSpawn: (child) => {
-        child.stderr?.on('data', () => {
-          if (!released) {
-            released = true;
-            fs.unlinkSync(lock);
-          }
-        });
+      clock,
+      onStderr: () => {
+        if (!released) {
+          released = true;
+          expect(clock.ms - started).toBeGreaterThanOrEqual(1000);
+          fs.unlinkSync(lock);
+        }
       },
     });
-    const r = await run;
     expect(r.stderr).toBe(`warning: waiting for ${store}.lock (held by pid ${process.pid})\n`);
     expect(r.code).toBe(0);
     expect(fs.readFileSync(store, 'utf8')).toContain('# BEGIN LLM AUTH SURFACE a api-key');
@@ -108,7 +111,7 @@ describe('write protocol', () => {
     writeStore(store, `K=${CANARY}\n`);
     const foreign = lockBody(process.pid);
     fs.writeFileSync(lock, foreign, { mode: 0o600 });
-    const r = await runCli(['add-api-key', 'a', 'openai'], {
+    const r = await runBin(['add-api-key', 'a', 'openai'], {
       cwd: dir,
       onSpawn: (child) => {
         // The warning shows the process is inside the lock wait.

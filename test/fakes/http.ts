@@ -10,7 +10,7 @@ export interface RecordedRequest {
   rawBody: string;
   /** The body parsed as JSON, or as a form, when it is one. */
   body: unknown;
-  /** Monotonic arrival time in ms. */
+  /** Arrival time in ms, by the server's `now` (monotonic, or a test's fake clock). */
   at: number;
 }
 
@@ -36,6 +36,8 @@ export class FakeServer {
   private readonly routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [];
   private server: http.Server | undefined;
   port = 0;
+  /** The clock arrival times are taken from; an in-process test with a fake clock sets its own. */
+  now: () => number = () => performance.now();
 
   get origin(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -89,7 +91,7 @@ export class FakeServer {
       headers,
       rawBody,
       body,
-      at: performance.now(),
+      at: this.now(),
     };
     this.requests.push(recorded);
     const key = `${recorded.method} ${recorded.path.split('?')[0]}`;

@@ -1,8 +1,12 @@
-// Runs the built CLI (bin/llm-auth) as a subprocess, the way users do, and checks that no planted canary
-// secret ever appears in what it prints.
+// Runs the CLI and checks that no planted canary secret ever appears in what it prints: `runCli` in this
+// process through main() with a fake clock (fast, and no test waits on wall-clock time), `runBin` as the
+// built bin/llm-auth in a subprocess, for what only a real process shows (signals, exit status, TTYs,
+// parallel processes, the shebang).
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+import { FakeClock, testEnv, testRuntime } from './runtime.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'llm-auth');
@@ -28,8 +32,18 @@ export interface RunOptions {
   /** Replaces PATH (default: the test process's PATH). */
   path?: string;
   home?: string;
+}
+
+export interface BinOptions extends RunOptions {
   /** Called with the child once it started (e.g. to send a signal). */
   onSpawn?: (child: ChildProcess) => void;
+}
+
+export interface InProcessOptions extends RunOptions {
+  /** The clock the command sees; its sleeps pass at once (default: a fake clock set to now). */
+  clock?: FakeClock;
+  /** Called with each piece of stderr as it is written (e.g. to release a lock once the wait is reported). */
+  onStderr?: (text: string) => void;
 }
 
 export function assertNoCanary(text: string, where: string): void {
@@ -41,14 +55,22 @@ export function assertNoCanary(text: string, where: string): void {
   }
 }
 
-export function runCli(args: readonly string[], options: RunOptions): Promise<CliResult> {
+/** Runs `main(args)` in this process with a Runtime of its own: the test's cwd, environment and clock. */
+export async function runCli(args: readonly string[], options: InProcessOptions): Promise<CliResult> {
+  const rt = testRuntime({ ...options, clock: options.clock ?? new FakeClock() });
+  if (options.onStderr) rt.stderr.on('data-written', options.onStderr);
+  const code = await main(args, rt);
+  const result = { code, signal: null, stdout: rt.stdout.text, stderr: rt.stderr.text };
+  assertNoCanary(result.stdout, 'stdout');
+  assertNoCanary(result.stderr, 'stderr');
+  return result;
+}
+
+/** Runs the built bin/llm-auth as a subprocess, the way users do. */
+export function runBin(args: readonly string[], options: BinOptions): Promise<CliResult> {
   // A minimal environment: no CHATGPT_AUTH_JSON or keys leak in from the developer's shell, and no
   // NODE_EXTRA_CA_CERTS (it costs Node 40 ms at start-up).
-  const env: Record<string, string> = {
-    PATH: options.path ?? process.env.PATH ?? '/usr/bin:/bin',
-    HOME: options.home ?? options.cwd,
-  };
-  for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
+  const env = testEnv(options);
   return new Promise((resolve, reject) => {
     // The executable itself, as users run it: its shebang finds `node` on PATH.
     const child = spawn(BIN, [...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -3,12 +3,13 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll } from 'vitest';
 
 const created: string[] = [];
-afterAll(() => {
-  for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
-});
+
+/** Removes every directory tmpDir() made; test/setup.ts runs it after each test file. */
+export function removeTmpDirs(): void {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
 
 export function tmpDir(prefix = 'llm-auth-test-'): string {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
@@ -54,6 +55,17 @@ export function hg(dir: string, ...args: string[]): string {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+let hgTemplate: string | undefined;
+
+/** `hg init`, run once per test file and copied: Mercurial's start-up is the slow part of these tests. */
+export function hgInit(dir: string): void {
+  if (hgTemplate === undefined || !fs.existsSync(hgTemplate)) {
+    hgTemplate = tmpDir();
+    hg(hgTemplate, 'init');
+  }
+  fs.cpSync(path.join(hgTemplate, '.hg'), path.join(dir, '.hg'), { recursive: true });
 }
 
 export function commitAll(dir: string, message = 'commit'): void {

@@ -30,7 +30,10 @@ export class Capture extends Writable {
   isTTY = false;
 
   override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.text += chunk.toString();
+    const piece = chunk.toString();
+    this.text += piece;
+    // Synchronously, so a test can act on a line (release a lock) before the command goes on.
+    this.emit('data-written', piece);
     done();
   }
 }

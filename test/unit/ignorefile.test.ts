@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitIgnoredByFiles, hgIgnoredByFile } from '../../src/safety/ignorefile.js';
-import { tmpDir } from '../helpers/fs.js';
+import { hgInit, tmpDir } from '../helpers/fs.js';
 
 function gitSays(root: string, rel: string): boolean {
   const r = spawnSync('git', ['check-ignore', '-q', '--no-index', '--', rel], {
@@ -121,7 +121,7 @@ const hgCases: Array<[string, string, boolean]> = [
 describe('Mercurial fallback agrees with hg debugignore', () => {
   it.each(hgCases)('%j on %s -> %s', (content, rel, expected) => {
     const root = tmpDir();
-    execFileSync('hg', ['init'], { cwd: root, env: { PATH: process.env.PATH, HOME: root, HGPLAIN: '1' } });
+    hgInit(root);
     fs.writeFileSync(path.join(root, '.hgignore'), content + '\n');
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     if (!content.startsWith('[unclosed')) expect(hgSays(root, rel)).toBe(expected);

@@ -22,6 +22,8 @@ describe('acquireLock', () => {
     expect(JSON.parse(lockText)).toMatchObject({ pid: process.pid });
     expect(Object.keys(JSON.parse(lockText) as object)).toEqual(['created_at', 'host', 'nonce', 'pid']);
     expect(fs.statSync(`${p.absolute}.lock`).mode & 0o777).toBe(0o600);
+    // Written aside and linked into place: nothing else is left behind.
+    expect(fs.readdirSync(dir)).toEqual(['.env.lock']);
     const warnings: string[] = [];
     await expect(acquireLock(p, rt, { timeoutMs: 1300, warn: (m) => warnings.push(m) })).rejects.toThrow(
       `timed out waiting for x/.env.lock (held by pid ${process.pid})`,
