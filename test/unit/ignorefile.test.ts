@@ -3,9 +3,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitIgnoredByFiles, hgIgnoredByFile } from '../../src/safety/ignorefile.js';
 import { hgInit, tmpDir } from '../helpers/fs.js';
+import { HgCommandServer } from '../helpers/hg-server.js';
 
 function gitSays(root: string, rel: string): boolean {
   const r = spawnSync('git', ['check-ignore', '-q', '--no-index', '--', rel], {
@@ -16,13 +17,16 @@ function gitSays(root: string, rel: string): boolean {
   return r.status === 0;
 }
 
-function hgSays(root: string, rel: string): boolean {
-  const out = execFileSync('hg', ['debugignore', '--', rel], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: root, HGPLAIN: '1' },
-    encoding: 'utf8',
-  });
-  return out.split('\n')[0] === `${rel} is ignored`;
+let hgServer: HgCommandServer;
+beforeAll(async () => {
+  hgServer = await HgCommandServer.start(tmpDir());
+});
+afterAll(() => hgServer.close());
+
+async function hgSays(root: string, rel: string): Promise<boolean> {
+  const answer = await hgServer.run(['--cwd', root, 'debugignore', '--', rel]);
+  if (answer.code !== 0) throw new Error(`hg debugignore: ${answer.err}`);
+  return answer.out.split('\n')[0] === `${rel} is ignored`;
 }
 
 const gitCases: Array<[string, string, boolean]> = [
@@ -119,12 +123,12 @@ const hgCases: Array<[string, string, boolean]> = [
 ];
 
 describe('Mercurial fallback agrees with hg debugignore', () => {
-  it.each(hgCases)('%j on %s -> %s', (content, rel, expected) => {
+  it.each(hgCases)('%j on %s -> %s', async (content, rel, expected) => {
     const root = tmpDir();
     hgInit(root);
     fs.writeFileSync(path.join(root, '.hgignore'), content + '\n');
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    if (!content.startsWith('[unclosed')) expect(hgSays(root, rel)).toBe(expected);
+    if (!content.startsWith('[unclosed')) expect(await hgSays(root, rel)).toBe(expected);
     expect(hgIgnoredByFile(root, rel)).toBe(expected);
   });
 });
