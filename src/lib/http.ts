@@ -92,12 +92,3 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
 
 /** A 2xx status. */
 export const isSuccess = (status: number): boolean => status >= 200 && status <= 299;
-
-export const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** A non-empty string field of a parsed JSON object, else undefined. */
-export function stringField(value: unknown, key: string): string | undefined {
-  if (!isObject(value)) return undefined;
-  const v = value[key];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}

@@ -20,6 +20,9 @@ const loadZod = (): typeof Zod =>
 export const text = (z: typeof Zod): Zod.ZodMiniType<string | undefined> =>
   z.catch(z.optional(z.string().check(z.minLength(1))), undefined);
 
+/** A string of any length; anything else reads as undefined. */
+export const optionalString = (z: typeof Zod): Zod.ZodMiniType<string | undefined> => z.catch(z.optional(z.string()), undefined);
+
 /** A schema built the first time it parses something. */
 export interface Schema<T> {
   /** The parsed value, or undefined when it does not fit (a non-object for an object schema). */

@@ -6,7 +6,7 @@ import * as fsp from 'node:fs/promises';
 import { storeError, systemErrorReason } from '../lib/errors.js';
 import { onInterrupt } from '../lib/interrupt.js';
 import { parseJson } from '../lib/http.js';
-import { schema } from '../lib/schema.js';
+import { optionalString, schema } from '../lib/schema.js';
 import type { Runtime } from '../lib/runtime.js';
 import type { StorePath } from './path.js';
 
@@ -29,7 +29,7 @@ const WARN_AFTER_MS = 1000;
 /** The lock file's JSON line; any field may be missing or wrongly typed in a lock someone else wrote. */
 const LockFile = schema((z) =>
   z.looseObject({
-    host: z.catch(z.optional(z.string()), undefined),
+    host: optionalString(z),
     pid: z.catch(z.optional(z.number().check(z.refine(Number.isInteger))), undefined),
   }),
 );

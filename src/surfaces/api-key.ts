@@ -6,6 +6,7 @@ import { clean, redactSecrets } from '../lib/redact.js';
 import { schema } from '../lib/schema.js';
 import type { Store, Surface } from '../store/index.js';
 import { VERSION } from '../version.js';
+import { answerText } from './responses.js';
 import {
   fail,
   NO_RENEW_HANDLER,
@@ -20,14 +21,6 @@ export const DEFAULT_API_BASE = 'https://api.openai.com/v1';
 
 // The answers of an OpenAI-compatible API (core.md §11.4); loose, and a wrongly typed field reads as missing.
 const ModelAnswer = schema((z) => z.looseObject({ id: z.optional(z.unknown()) }));
-const ContentPart = schema((z) => z.looseObject({ text: z.string() }));
-const OutputItem = schema((z) => z.looseObject({ content: z.array(z.unknown()) }));
-const ResponsesAnswer = schema((z) =>
-  z.looseObject({
-    output_text: z.catch(z.optional(z.string()), undefined),
-    output: z.catch(z.optional(z.array(z.unknown())), undefined),
-  }),
-);
 
 function keyOf(surface: Surface, store: Store): string | undefined {
   if (surface.primaryEnv === undefined) return undefined;
@@ -61,14 +54,7 @@ export function responsesBody(model: string): string {
 
 /** `output_text` when a string, else every string `text` in `output[].content[]`, trimmed. */
 export function responseText(body: unknown): string {
-  const answer = ResponsesAnswer.parse(body);
-  if (!answer) return '';
-  if (answer.output_text !== undefined) return pyTrim(answer.output_text);
-  let text = '';
-  for (const item of answer.output ?? []) {
-    for (const part of OutputItem.parse(item)?.content ?? []) text += ContentPart.parse(part)?.text ?? '';
-  }
-  return pyTrim(text);
+  return pyTrim(answerText(body));
 }
 
 /** The live subtests run for provider `openai`: the auth check always, the two model checks with a model. */

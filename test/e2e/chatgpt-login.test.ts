@@ -142,9 +142,15 @@ describe('login: device-code flow', () => {
       store,
       `${HEADER}\n\n${managedBlock(JSON.stringify({ device_code_requested_at: String(Date.now() / 1000 - 301), extra: 'kept' }))}\n`,
     );
-    fake.deviceCodes.delete('dev-1');
-    const timedOut = await runCli(['login', '--timeout', '0.3'], { cwd: dir, env: fake.env() });
-    expect(timedOut).toMatchObject({ code: 1, stdout: FOUR_LINES(fake.issuer), stderr: 'error: login timed out\n' });
+    // A login that runs out of time abandons its last poll, which a loaded machine may deliver late: an
+    // issuer of its own keeps that request away from the scripted answers of the tests that follow.
+    const lone = await new FakeChatGPT().start();
+    try {
+      const timedOut = await runCli(['login', '--timeout', '0.3'], { cwd: dir, env: lone.env() });
+      expect(timedOut).toMatchObject({ code: 1, stdout: FOUR_LINES(lone.issuer), stderr: 'error: login timed out\n' });
+    } finally {
+      await lone.close();
+    }
     // The new request re-armed the cooldown and kept the other keys.
     const record = storedRecord(store);
     expect(Object.keys(record)).toEqual(['device_code_requested_at', 'extra']);

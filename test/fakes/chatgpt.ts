@@ -157,14 +157,7 @@ export class FakeChatGPT extends FakeServer {
         return json(400, { error: 'invalid_grant' });
       }
       code.used = true;
-      const f = this.issue();
-      return json(200, {
-        id_token: f.id,
-        access_token: f.access,
-        refresh_token: f.refresh,
-        expires_in: 3600,
-        token_type: 'Bearer',
-      });
+      return this.tokenAnswer();
     }
     if (
       body?.grant_type !== 'refresh_token' ||
@@ -188,6 +181,11 @@ export class FakeChatGPT extends FakeServer {
     }
     this.validRefreshTokens.delete(rt);
     this.usedRefreshTokens.add(rt);
+    return this.tokenAnswer();
+  }
+
+  /** A 200 of the token endpoint with a new family (exchange and refresh answer alike). */
+  private tokenAnswer(): Reply {
     const f = this.issue();
     return json(200, {
       id_token: f.id,

@@ -1,6 +1,6 @@
 // The answers of the ChatGPT issuer and the stored record, as zod schemas (chatgpt-oauth.md §2, §5, §6).
 // Every schema is loose: unknown keys are kept, and a wrongly typed field reads as missing.
-import { schema, text, type Parsed } from '../../lib/schema.js';
+import { optionalString, schema, text, type Parsed } from '../../lib/schema.js';
 
 /** `POST /api/accounts/deviceauth/usercode` (§5 step 4); `usercode` is an alias of `user_code`. */
 export const DeviceCodeAnswer = schema((z) =>
@@ -23,11 +23,8 @@ export const TokenAnswer = schema((z) => z.looseObject({ access_token: text(z), 
 /** An error body: `{"error": "code"}`, `{"error": {"code": ...}}` or `{"code": ...}`. */
 export const ErrorBody = schema((z) =>
   z.looseObject({
-    error: z.catch(
-      z.optional(z.union([z.string(), z.looseObject({ code: z.catch(z.optional(z.string()), undefined) })])),
-      undefined,
-    ),
-    code: z.catch(z.optional(z.string()), undefined),
+    error: z.catch(z.optional(z.union([z.string(), z.looseObject({ code: optionalString(z) })])), undefined),
+    code: optionalString(z),
   }),
 );
 

@@ -1,9 +1,26 @@
 // Reading the backend's answer (chatgpt-oauth.md §10 step 5). Pure: the whole body in, the text out.
-import { isObject, parseJson } from '../../lib/http.js';
+import { parseJson } from '../../lib/http.js';
+import { optionalString, schema, type Parsed } from '../../lib/schema.js';
+import { answerText, contentTexts, OutputItem, outputItems } from '../responses.js';
+
+// The backend's events and answers are loose, and a wrongly typed field reads as missing.
+/** One event's JSON: its `type`, and the fields the text or the error is read from. */
+const EventData = schema((z) =>
+  z.looseObject({
+    type: optionalString(z),
+    delta: optionalString(z),
+    text: optionalString(z),
+    item: z.optional(z.unknown()),
+    response: z.optional(z.unknown()),
+    error: z.optional(z.unknown()),
+  }),
+);
+const WithError = schema((z) => z.looseObject({ error: z.optional(z.unknown()) }));
+const ErrorMessage = schema((z) => z.looseObject({ message: z.string() }));
 
 export interface BackendEvent {
   type: string;
-  data: Record<string, unknown>;
+  data: Parsed<typeof EventData>;
 }
 
 export type BackendReading = { ok: true; text: string; events: string[] } | { ok: false; error: string; events: string[] };
@@ -21,32 +38,19 @@ export function parseSse(body: string): BackendEvent[] {
     const payload = data.join('\n');
     if (data.length === 0 || payload.trim() === '[DONE]') continue;
     const parsed = parseJson(payload);
-    if (!parsed.ok || !isObject(parsed.value)) continue;
-    const type = typeof parsed.value.type === 'string' ? parsed.value.type : name;
-    if (type) events.push({ type, data: parsed.value });
+    const event = parsed.ok ? EventData.parse(parsed.value) : undefined;
+    if (!event) continue;
+    const type = event.type ?? name;
+    if (type) events.push({ type, data: event });
   }
   return events;
 }
 
-function contentTexts(output: unknown, partType?: string): string[] {
-  const texts: string[] = [];
-  if (!Array.isArray(output)) return texts;
-  for (const item of output) {
-    if (!isObject(item) || !Array.isArray(item.content)) continue;
-    for (const part of item.content) {
-      if (isObject(part) && typeof part.text === 'string' && (partType === undefined || part.type === partType))
-        texts.push(part.text);
-    }
-  }
-  return texts;
-}
-
+/** `error.message`, else `response.error.message`, else the event type. */
 function errorMessage(event: BackendEvent): string {
-  const d = event.data;
-  if (isObject(d.error) && typeof d.error.message === 'string') return d.error.message;
-  if (isObject(d.response) && isObject(d.response.error) && typeof d.response.error.message === 'string')
-    return d.response.error.message;
-  return event.type;
+  const direct = ErrorMessage.parse(event.data.error);
+  if (direct) return direct.message;
+  return ErrorMessage.parse(WithError.parse(event.data.response)?.error)?.message ?? event.type;
 }
 
 /** The text of a streamed answer, by the preference order of the specification. */
@@ -57,22 +61,19 @@ export function readSse(body: string): BackendReading {
   if (failed) return { ok: false, error: errorMessage(failed), events: types };
   const done = events.find((e) => e.type === 'response.completed' || e.type === 'response.done');
   if (!done) return { ok: false, error: 'backend stream ended before response.completed', events: types };
-  const deltas = events.filter((e) => e.type === 'response.output_text.delta' && typeof e.data.delta === 'string');
-  if (deltas.length > 0) return { ok: true, text: deltas.map((e) => e.data.delta as string).join(''), events: types };
-  const textDone = events.filter((e) => e.type === 'response.output_text.done' && typeof e.data.text === 'string').at(-1);
-  if (textDone) return { ok: true, text: textDone.data.text as string, events: types };
+  const deltas = events.flatMap((e) =>
+    e.type === 'response.output_text.delta' && e.data.delta !== undefined ? [e.data.delta] : [],
+  );
+  if (deltas.length > 0) return { ok: true, text: deltas.join(''), events: types };
+  const textDone = events.filter((e) => e.type === 'response.output_text.done' && e.data.text !== undefined).at(-1);
+  if (textDone?.data.text !== undefined) return { ok: true, text: textDone.data.text, events: types };
   const items = events
-    .filter((e) => e.type === 'response.output_item.done' && isObject(e.data.item) && e.data.item.type === 'message')
+    .filter((e) => e.type === 'response.output_item.done' && OutputItem.parse(e.data.item)?.type === 'message')
     .flatMap((e) => contentTexts([e.data.item], 'output_text'));
   if (items.length > 0) return { ok: true, text: items.join(''), events: types };
   // An empty `output` in response.completed is normal: the text came (or did not) in the events above.
-  const response = done.data.response;
-  return { ok: true, text: contentTexts(isObject(response) ? response.output : undefined).join(''), events: types };
+  return { ok: true, text: contentTexts(outputItems(done.data.response)).join(''), events: types };
 }
 
 /** A JSON (non-streamed) answer: `output_text`, else every `output[].content[].text`. */
-export function readJsonAnswer(body: unknown): string {
-  if (!isObject(body)) return '';
-  if (typeof body.output_text === 'string') return body.output_text;
-  return contentTexts(body.output).join('');
-}
+export const readJsonAnswer = answerText;
