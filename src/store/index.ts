@@ -6,18 +6,11 @@ import { storeError, usageError } from '../lib/errors.js';
 import { repr } from '../lib/python.js';
 import type { Runtime } from '../lib/runtime.js';
 import { checkStoreSafety, type SafetyOptions } from '../safety/validate.js';
-import {
-  appendBlock,
-  setEnvelopeMetadata,
-  setEnvelopeVariable,
-  stripBom,
-  writeManagedRecord,
-  type EnvelopeId,
-} from './document.js';
-import { distinctNames, parseEnvelopes, type Surface } from './envelope.js';
+import { appendBlock, setEnvelopeMetadata, setEnvelopeVariable, writeManagedRecord, type EnvelopeId } from './document.js';
+import { distinctNames, type Surface } from './envelope.js';
 import { readStoreText, withStoreLock, type StoreText } from './file.js';
 import { resolveStorePath, type StorePath } from './path.js';
-import { parseAssignments, quoteValue } from './values.js';
+import { quoteValue } from './values.js';
 import { viewOf, type StoreView } from './view.js';
 
 export type { Surface } from './envelope.js';
@@ -45,7 +38,6 @@ export interface NewEnvelope {
 
 /** The store file as it is now, re-read under the lock; never the process environment. */
 export interface Snapshot {
-  readonly exists: boolean;
   readonly surfaces: readonly Surface[];
   /** The first assignment of the key in the file. */
   value(key: string): string | undefined;
@@ -64,12 +56,8 @@ export interface LockedStore {
   setMetadata(surface: EnvelopeId, key: string, value: string | undefined): void;
 }
 
-const snapshotOf = (p: StorePath, t: StoreText | undefined): Snapshot => {
-  const body = stripBom(t?.text ?? '');
-  const surfaces = parseEnvelopes(body, p.display);
-  const values = parseAssignments(body);
-  return { exists: t !== undefined, surfaces, value: (key) => values.get(key) };
-};
+/** The file's own view: no environment shadows its values. */
+const snapshotOf = (p: StorePath, t: StoreText | undefined): Snapshot => viewOf(p, t?.text, {});
 
 export function unknownSurface(name: string, surfaces: readonly Surface[]): Error {
   const names = distinctNames(surfaces);
@@ -86,17 +74,12 @@ export function envelopeLines(e: NewEnvelope): string[] {
 }
 
 export class Store implements StoreView {
-  private view: StoreView;
-
   private constructor(
     readonly rt: Runtime,
     readonly path: StorePath,
     readonly warn: (message: string) => void,
-    private readonly exists_: boolean,
-    view: StoreView,
-  ) {
-    this.view = view;
-  }
+    private readonly view: StoreView,
+  ) {}
 
   /** Resolves the path, runs the safety checks the policy asks for, then reads and parses the store. */
   static async open(rt: Runtime, options: OpenOptions): Promise<Store> {
@@ -104,17 +87,8 @@ export class Store implements StoreView {
     if (options.checks === 'always' || (options.checks === 'if-exists' && fs.existsSync(p.absolute))) {
       await checkStoreSafety(p, rt, { warn: options.warn });
     }
-    return Store.read(rt, p, options.warn);
-  }
-
-  /** Reads and parses the store without the safety checks (a missing store is empty). */
-  static read(rt: Runtime, p: StorePath, warn: (message: string) => void): Store {
-    const text = readStoreText(p)?.text;
-    return new Store(rt, p, warn, text !== undefined, viewOf(p, text, rt.env));
-  }
-
-  get exists(): boolean {
-    return this.exists_;
+    // A missing store reads as an empty one.
+    return new Store(rt, p, options.warn, viewOf(p, readStoreText(p)?.text, rt.env));
   }
 
   get surfaces(): readonly Surface[] {
