@@ -61,44 +61,30 @@ async function usableToken(store: Store): Promise<Usable> {
     : outcome;
 }
 
-export async function completionSubtest(store: Store, options: TestOptions): Promise<SubtestResult> {
-  const usable = await usableToken(store);
-  if (!usable.ok) return fail(NAME, usable.detail);
-  let { record } = usable;
-  const secrets = (): string[] => [
-    ...new Set([...recordSecrets(record), ...recordSecrets(parseRecord(store.value('CHATGPT_AUTH_JSON')))]),
-  ];
-  const model = chatgptModel(options.model, store.value('LITELLM_CHATGPT_MODEL'));
-  const url = `${endpoints(store).backend}/responses`;
-  const send = (access: string, account: string | null) => {
-    const headers: Record<string, string> = {
-      Authorization: `Bearer ${access}`,
-      'Content-Type': 'application/json',
-      Accept: 'text/event-stream',
-      originator: ORIGINATOR,
-      'User-Agent': backendUserAgent(store.rt.arch),
-      session_id: randomUUID(),
-    };
-    if (account) headers['ChatGPT-Account-Id'] = account;
-    return httpRequest({
-      method: 'POST',
-      url,
-      headers,
-      body: completionBody(model),
-      timeoutMs: options.timeoutMs,
-      timeoutLabel: options.timeoutLabel,
-      fetch: store.rt.fetch,
-    });
+/** One POST of the completion body with the token (and account) given; a fresh session id each time. */
+function sendCompletion(store: Store, options: TestOptions, model: string, access: string, account: string | null) {
+  const headers: Record<string, string> = {
+    Authorization: `Bearer ${access}`,
+    'Content-Type': 'application/json',
+    Accept: 'text/event-stream',
+    originator: ORIGINATOR,
+    'User-Agent': backendUserAgent(store.rt.arch),
+    session_id: randomUUID(),
   };
+  if (account) headers['ChatGPT-Account-Id'] = account;
+  return httpRequest({
+    method: 'POST',
+    url: `${endpoints(store).backend}/responses`,
+    headers,
+    body: completionBody(model),
+    timeoutMs: options.timeoutMs,
+    timeoutLabel: options.timeoutLabel,
+    fetch: store.rt.fetch,
+  });
+}
 
-  let result = await send(usable.access, accountId(record));
-  if (result.ok && result.status === 401 && !usable.refreshed) {
-    // One retry after a refresh: the backend may have revoked a token that still looked valid.
-    const outcome = await refreshRecord(store, 'after-401', { rejectedAccessToken: usable.access });
-    if (!outcome.ok) return fail(NAME, outcome.detail);
-    record = outcome.record;
-    result = await send(fieldsOf(record).access_token ?? '', accountId(record));
-  }
+/** The subtest's result from the backend's answer: an error, or the answer's text compared with `1`. */
+function judgeAnswer(result: HttpResult, options: TestOptions, model: string, secrets: () => string[]): SubtestResult {
   if (!result.ok) return fail(NAME, redactSecrets(result.reason, secrets()));
   const shown = (text: string): string => (options.showRawError ? rawError(text, secrets()) : clean(text, secrets()));
   if (isChallenge(result)) return fail(NAME, options.showRawError ? rawError(result.text, secrets()) : HTML_CHALLENGE);
@@ -120,4 +106,23 @@ export async function completionSubtest(store: Store, options: TestOptions): Pro
   return trimmed === '1'
     ? pass(NAME, `model=${model}`)
     : fail(NAME, redactSecrets(`expected \`1\`, got ${repr(trimmed)}`, secrets()));
+}
+
+export async function completionSubtest(store: Store, options: TestOptions): Promise<SubtestResult> {
+  const usable = await usableToken(store);
+  if (!usable.ok) return fail(NAME, usable.detail);
+  let { record } = usable;
+  const secrets = (): string[] => [
+    ...new Set([...recordSecrets(record), ...recordSecrets(parseRecord(store.value('CHATGPT_AUTH_JSON')))]),
+  ];
+  const model = chatgptModel(options.model, store.value('LITELLM_CHATGPT_MODEL'));
+  let result = await sendCompletion(store, options, model, usable.access, accountId(record));
+  if (result.ok && result.status === 401 && !usable.refreshed) {
+    // One retry after a refresh: the backend may have revoked a token that still looked valid.
+    const outcome = await refreshRecord(store, 'after-401', { rejectedAccessToken: usable.access });
+    if (!outcome.ok) return fail(NAME, outcome.detail);
+    record = outcome.record;
+    result = await sendCompletion(store, options, model, fieldsOf(record).access_token ?? '', accountId(record));
+  }
+  return judgeAnswer(result, options, model, secrets);
 }
