@@ -2,18 +2,27 @@
 import type * as Zod from './zod.js';
 
 // zod is loaded, and each schema built, the first time something is parsed: `status` of api-key surfaces
-// parses nothing, and a statically imported zod cost its start-up about 10 ms (npm run bench, issue 7).
-// The CLI bundle (tsup.config.ts defines LLM_AUTH_CLI_BUNDLE) requires ./zod.js, which esbuild bundles
-// tree-shaken and initialises only on this call. Elsewhere (the ESM library, whose `require` comes from
-// `createRequire`, and the tests) zod/mini is required from node_modules.
-declare const LLM_AUTH_CLI_BUNDLE: boolean | undefined;
+// parses nothing, and zod in the CLI's start-up path cost it 6 to 10 ms (npm run bench, issue 7). The CLI
+// bundle carries the zod subset of ./zod.ts as text (tsup.config.ts defines LLM_AUTH_ZOD_SOURCE), run here
+// once; elsewhere (the ESM library, whose `require` comes from `createRequire`, and the tests) zod/mini is
+// required from node_modules.
+declare const LLM_AUTH_ZOD_SOURCE: string | undefined;
 let zod: typeof Zod | undefined;
+
+/** Runs the CommonJS text of the bundled zod subset (it requires nothing) and returns its exports. */
+function evaluateBundled(source: string): typeof Zod {
+  const module = { exports: {} };
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- text of our own build, never input
+  const run = new Function('module', 'exports', source) as (m: typeof module, e: object) => void;
+  run(module, module.exports);
+  return module.exports as typeof Zod;
+}
+
 const loadZod = (): typeof Zod =>
   (zod ??=
-    typeof LLM_AUTH_CLI_BUNDLE === 'boolean' && LLM_AUTH_CLI_BUNDLE
-      ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- the lazy load described above
-        (require('./zod.js') as typeof Zod)
-      : // eslint-disable-next-line @typescript-eslint/no-require-imports -- the lazy load described above
+    typeof LLM_AUTH_ZOD_SOURCE === 'string'
+      ? evaluateBundled(LLM_AUTH_ZOD_SOURCE)
+      : // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, as described above
         (require('zod/mini') as typeof Zod));
 
 /** A non-empty string; anything else (missing, empty, another type) reads as undefined. */

@@ -1,5 +1,5 @@
-// The part of zod/mini that llm-auth uses. The CLI bundle loads this module on first use (src/lib/schema.ts),
-// so only these functions are bundled, and none of them is initialised by a command that parses nothing.
+// The part of zod/mini that llm-auth uses: its types for src/lib/schema.ts, and the entry of the zod bundle
+// the CLI carries as text and runs on first use (tsup.config.ts).
 export {
   array,
   catch,
