@@ -1,11 +1,13 @@
 // Command-line conventions (core.md §1): usage errors, help, version, --env-file placement and display.
 // Parsing runs in process; what the real process decides (the bin's exit status, Node 20's own reading of
 // `--env-file`, the bundled version) runs the built bin/llm-auth.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runBin, runCli } from '../helpers/cli.js';
-import { gitRepo, tmpDir, writeStore } from '../helpers/fs.js';
+import { BIN, ROOT, runBin, runCli } from '../helpers/cli.js';
+import { testEnv } from '../helpers/runtime.js';
+import { gitRepo, STORE_API_KEY, tmpDir, writeStore } from '../helpers/fs.js';
 
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -95,5 +97,22 @@ describe('--env-file', () => {
     writeStore(path.join(dir, '.env'), badStore);
     const r = await runCli(['status'], { cwd: dir });
     expect(r.stderr).toBe(`error: auth surface envelope opened at ${dir}/.env:1 without a matching END marker\n`);
+  });
+});
+
+describe('a reader that goes away', () => {
+  it('`status | head -c 10`: exit 0 and nothing on stderr when the pipe closes mid-output (EPIPE)', () => {
+    const dir = gitRepo();
+    fs.writeFileSync(path.join(dir, '.gitignore'), '/.env\n');
+    // About 300 KB of status JSON: far more than a pipe holds, so writing goes on after head has left.
+    const many = Array.from({ length: 3000 }, (_, i) => STORE_API_KEY(`s${i}`, `K_${i}`, 'x')).join('');
+    writeStore(path.join(dir, '.env'), many);
+    const r = spawnSync('bash', ['-c', `"${BIN}" status | head -c 10; echo " exit=\${PIPESTATUS[0]}" >&2`], {
+      cwd: dir,
+      env: testEnv({ cwd: dir }),
+      encoding: 'utf8',
+    });
+    expect(r.stdout).toBe('{\n  "s0": ');
+    expect(r.stderr).toBe(' exit=0\n');
   });
 });
