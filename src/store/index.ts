@@ -135,33 +135,32 @@ export class Store implements StoreView {
     return withStoreLock(
       p,
       this.rt,
-      (file) => {
-        const edit = (change: (text: string, now: Snapshot) => string): void =>
-          file.write((current) => change(current?.text ?? '', snapshotOf(p, current)));
-        return fn({
+      (file) =>
+        fn({
           read: () => snapshotOf(p, file.read()),
           appendEnvelope: (envelope) =>
-            edit((text, now) => {
-              for (const existing of now.surfaces) {
+            file.write((current) => {
+              // Decided on the text re-read inside the lock; only an append needs it parsed.
+              for (const existing of snapshotOf(p, current).surfaces) {
                 if (existing.name === envelope.name && existing.auth === envelope.auth) {
                   throw storeError(`${envelope.auth} surface ${repr(envelope.name)} already exists`);
                 }
                 const taken = envelope.assignments.find(([k]) => existing.envKeys.includes(k));
                 if (taken) throw storeError(`env var ${repr(taken[0])} already belongs to a surface`);
               }
-              return appendBlock(text, envelopeLines(envelope));
+              return appendBlock(current?.text ?? '', envelopeLines(envelope));
             }),
           writeChatgptRecord: (recordJson) => {
-            edit((text) => writeManagedRecord(text, recordJson, this.rt.now()));
+            file.write((current) => writeManagedRecord(current?.text ?? '', recordJson, this.rt.now()));
             this.setValue('CHATGPT_AUTH_JSON', recordJson);
           },
           setVariable: (surface, key, value) => {
-            edit((text) => setEnvelopeVariable(text, surface, key, value));
+            file.write((current) => setEnvelopeVariable(current?.text ?? '', surface, key, value));
             this.setValue(key, value);
           },
-          setMetadata: (surface, key, value) => edit((text) => setEnvelopeMetadata(text, surface, key, value)),
-        });
-      },
+          setMetadata: (surface, key, value) =>
+            file.write((current) => setEnvelopeMetadata(current?.text ?? '', surface, key, value)),
+        }),
       { warn: this.warn },
     );
   }

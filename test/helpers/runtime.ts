@@ -18,10 +18,6 @@ export class FakeClock {
     this.ms += ms;
     return new Promise((resolve) => setImmediate(resolve));
   };
-
-  advance(ms: number): void {
-    this.ms += ms;
-  }
 }
 
 /** A stream that keeps what is written to it. */
