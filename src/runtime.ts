@@ -1,5 +1,6 @@
 // The one place that reads the process: its working directory, environment, clock, streams and platform.
 // The CLI and the library build a Runtime here once; callers (and tests) may replace any part of it.
+import { readFileSync } from 'node:fs';
 import { hostname as osHostname, homedir } from 'node:os';
 import type { Runtime } from './lib/runtime.js';
 import { createVcsRunner } from './safety/runner.js';
@@ -11,6 +12,18 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     // EPERM: it exists, but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Field 22 of /proc/{pid}/stat (after the parenthesised command name, which may hold spaces). */
+function startTimeOf(pid: number): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19];
+  } catch {
+    return undefined;
   }
 }
 
@@ -26,6 +39,7 @@ export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
     pid: process.pid,
     hostname: osHostname(),
     isAlive,
+    startTimeOf,
     now: Date.now,
     sleep: realSleep,
     fetch: globalThis.fetch,

@@ -185,11 +185,18 @@ export async function main(argv: readonly string[], overrides: Partial<Runtime> 
 
 /** Entry point of bin/llm-auth. Sets process.exitCode so that piped output drains. */
 export async function run(): Promise<void> {
-  process.on('SIGINT', () => {
-    runInterruptCleanups();
-    process.stderr.write('error: interrupted\n');
-    process.exit(130);
-  });
+  // Ctrl-C, `kill`, a closed terminal: the write in progress is undone, the lock released, exit 128 + n.
+  for (const [signal, number] of [
+    ['SIGINT', 2],
+    ['SIGTERM', 15],
+    ['SIGHUP', 1],
+  ] as const) {
+    process.on(signal, () => {
+      runInterruptCleanups();
+      process.stderr.write('error: interrupted\n');
+      process.exit(128 + number);
+    });
+  }
   // A reader that went away (`llm-auth status | head -1`) is not our failure.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -21,6 +21,11 @@ export interface Runtime {
   readonly hostname: string;
   /** Whether a process with this pid exists on this host (the lock's stale check). */
   isAlive(pid: number): boolean;
+  /**
+   * When the process with this pid started, in the OS's own units (Linux: clock ticks since boot), or
+   * undefined where the OS does not tell. Tells a lock holder from a later process that reused its pid.
+   */
+  startTimeOf(pid: number): string | undefined;
   /** Milliseconds since the epoch. */
   now(): number;
   sleep(ms: number): Promise<void>;

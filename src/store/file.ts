@@ -7,6 +7,8 @@ import { onInterrupt } from '../lib/interrupt.js';
 import type { Runtime } from '../lib/runtime.js';
 import { acquireLock, type LockOptions } from './lock.js';
 import type { StorePath } from './path.js';
+import { leftoverPid, sidecarOf, type Sidecar } from './sidecar.js';
+import { realSystem, writeAll, type WriteSystem } from './syscalls.js';
 
 /** Larger stores are refused: a credential file is a few kilobytes, and a huge one is a mistake or an attack. */
 export const MAX_STORE_BYTES = 16 * 1024 * 1024;
@@ -88,23 +90,61 @@ export interface LockedStore {
   write(compute: (current: StoreText | undefined) => string | undefined): void;
 }
 
+/** What a write needs to know about the store before it starts: who owns it and how strict its mode is. */
+interface Ownership {
+  readonly mode: number;
+  readonly uid: number | undefined;
+  readonly gid: number | undefined;
+}
+
+/**
+ * The mode and owner a rewrite keeps (core.md §8.10): a mode stricter than 0600 (0400, 0200) stays, anything
+ * else becomes 0600; the owner and group stay (root editing a user's store must not take it over).
+ */
+function ownershipOf(p: StorePath): Ownership {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p.absolute);
+  } catch {
+    return { mode: 0o600, uid: undefined, gid: undefined };
+  }
+  const mode = st.mode & 0o777;
+  return { mode: (mode & ~0o600) === 0 ? mode : 0o600, uid: st.uid, gid: st.gid };
+}
+
+/** Creates the store's missing directories 0700, whatever the umask (core.md §8.10). */
+export function makeDirectories(dir: string): void {
+  const first = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (first === undefined) return;
+  for (let d = dir; ; d = path.dirname(d)) {
+    fs.chmodSync(d, 0o700);
+    if (d === first || path.dirname(d) === d) return;
+  }
+}
+
+export interface StoreLockOptions extends LockOptions {
+  /** Replaces the write system call (tests). */
+  system?: WriteSystem;
+}
+
 /** Runs `fn` holding the store lock (core.md §7.1); the lock is released however `fn` ends. */
 export async function withStoreLock<T>(
   p: StorePath,
   rt: Runtime,
   fn: (store: LockedStore) => Promise<T> | T,
-  options: LockOptions = {},
+  options: StoreLockOptions = {},
 ): Promise<T> {
   const dir = path.dirname(p.absolute);
   checkWritable(p);
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirectories(dir);
   } catch (err) {
     throw writeFailed(p, err);
   }
+  const sidecar = sidecarOf(p);
   const lock = await acquireLock(p, rt, options);
   try {
-    removeLeftoverTemps(dir, path.basename(p.absolute));
+    sweepLeftovers(sidecar, rt, { locked: true });
     return await fn({
       read: () => {
         checkWritable(p);
@@ -117,7 +157,12 @@ export async function withStoreLock<T>(
           const before = currentIdentity(p);
           const text = compute(readStoreText(p));
           if (text === undefined) return;
-          if (writeAtomically(p, rt, text, before, options.warn)) return;
+          const bytes = Buffer.from(text, 'utf8');
+          if (bytes.length > MAX_STORE_BYTES) {
+            throw storeError(`refusing to write ${p.display}: it would grow to ${bytes.length} bytes; the limit is 16 MiB`);
+          }
+          if (writeAtomically({ p, rt, sidecar, warn: options.warn, system: options.system ?? realSystem }, bytes, before))
+            return;
         }
         throw storeError(`${p.display} changed during the update; try again`);
       },
@@ -127,29 +172,73 @@ export async function withStoreLock<T>(
   }
 }
 
-function removeLeftoverTemps(dir: string, base: string): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  const prefix = `${base}.llm-auth-`;
-  for (const name of names) {
-    if (name.startsWith(prefix) && name.endsWith('.tmp')) {
-      try {
-        fs.unlinkSync(path.join(dir, name));
-      } catch {
-        // not ours to worry about
+/**
+ * Removes what killed writers left behind (core.md §7.2 step 1, §8.10): temporary copies and half-made locks
+ * whose process is gone (or, for a lock being made, which lives for microseconds, that are over 10 s old).
+ * Under the store lock every store copy is a leftover: nobody else may be writing one. Never throws.
+ */
+export function sweepLeftovers(sidecar: Sidecar, rt: Runtime, options: { locked: boolean }): void {
+  for (const place of sidecar.places) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(place.dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const pid = leftoverPid(name, place.prefix);
+      if (pid === undefined) continue;
+      const full = path.join(place.dir, name);
+      const storeCopy = name.slice(place.prefix.length).startsWith('llm-auth-');
+      let abandoned = (storeCopy && options.locked) || pid === rt.pid || !rt.isAlive(pid);
+      if (!abandoned && !storeCopy) {
+        try {
+          abandoned = rt.now() - fs.statSync(full).mtimeMs > 10_000;
+        } catch {
+          continue;
+        }
       }
+      if (abandoned) fs.rmSync(full, { force: true });
+    }
+  }
+}
+
+/** What one atomic replacement needs. */
+interface WriteJob {
+  readonly p: StorePath;
+  readonly rt: Runtime;
+  readonly sidecar: Sidecar;
+  readonly warn: ((message: string) => void) | undefined;
+  readonly system: WriteSystem;
+}
+
+/** The private directory for temporary copies inside the VCS directory, 0700 and owned like its parent. */
+function prepareTempDir(sidecar: Sidecar): void {
+  if (!sidecar.private) return;
+  try {
+    fs.mkdirSync(sidecar.tempDir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
+  }
+  fs.chmodSync(sidecar.tempDir, 0o700);
+  // Root writing into a user's repository: the directory stays the user's, like the VCS directory around it.
+  const parent = fs.statSync(path.dirname(sidecar.tempDir));
+  const made = fs.statSync(sidecar.tempDir);
+  if (made.uid !== parent.uid || made.gid !== parent.gid) {
+    try {
+      fs.chownSync(sidecar.tempDir, parent.uid, parent.gid);
+    } catch {
+      // not root: the directory is ours, as the files we write into it
     }
   }
 }
 
 /** Writes a temporary file and renames it over the store; false when the store changed meanwhile. */
-function writeAtomically(p: StorePath, rt: Runtime, text: string, before: string, warn?: (message: string) => void): boolean {
-  const dir = path.dirname(p.absolute);
-  const tmp = path.join(dir, `${path.basename(p.absolute)}.llm-auth-${rt.pid}-${randomBytes(4).toString('hex')}.tmp`);
+function writeAtomically(job: WriteJob, bytes: Uint8Array, before: string): boolean {
+  const { p, rt, sidecar } = job;
+  const keep = ownershipOf(p);
+  const tmp = path.join(sidecar.tempDir, `${sidecar.tempPrefix}llm-auth-${rt.pid}-${randomBytes(4).toString('hex')}.tmp`);
   const cleanup = (): void => {
     try {
       fs.unlinkSync(tmp);
@@ -159,15 +248,17 @@ function writeAtomically(p: StorePath, rt: Runtime, text: string, before: string
   };
   const unregister = onInterrupt(cleanup);
   try {
+    prepareTempDir(sidecar);
     const fd = fs.openSync(tmp, 'wx', 0o600);
     try {
       try {
         fs.fchmodSync(fd, 0o600);
       } catch (err) {
-        warn?.(`could not restrict ${p.display} permissions: ${systemErrorReason(err)}`);
+        job.warn?.(`could not restrict ${p.display} permissions: ${systemErrorReason(err)}`);
       }
-      fs.writeSync(fd, Buffer.from(text, 'utf8'));
+      writeAll(fd, bytes, job.system);
       fs.fsyncSync(fd);
+      keepOwnership(fd, keep, job);
     } finally {
       fs.closeSync(fd);
     }
@@ -183,8 +274,24 @@ function writeAtomically(p: StorePath, rt: Runtime, text: string, before: string
     unregister();
     throw writeFailed(p, err);
   }
-  fsyncDirectory(dir, rt.platform);
+  fsyncDirectory(path.dirname(p.absolute), rt.platform);
   return true;
+}
+
+/** Gives the new file the old one's owner, group and (stricter) mode. */
+function keepOwnership(fd: number, keep: Ownership, job: WriteJob): void {
+  if (job.rt.platform === 'win32') return;
+  if (keep.uid !== undefined && keep.gid !== undefined) {
+    const st = fs.fstatSync(fd);
+    if (st.uid !== keep.uid || st.gid !== keep.gid) {
+      try {
+        fs.fchownSync(fd, keep.uid, keep.gid);
+      } catch (err) {
+        job.warn?.(`could not keep the owner of ${job.p.display}: ${systemErrorReason(err)}`);
+      }
+    }
+  }
+  if (keep.mode !== 0o600) fs.fchmodSync(fd, keep.mode);
 }
 
 const RETRIED_RENAME_CODES = new Set(['EPERM', 'EACCES', 'EBUSY']);

@@ -8,7 +8,9 @@ import type { Runtime } from '../lib/runtime.js';
 import { checkStoreSafety, type SafetyOptions } from '../safety/validate.js';
 import { appendBlock, setEnvelopeMetadata, setEnvelopeVariable, writeManagedRecord, type EnvelopeId } from './document.js';
 import { distinctNames, type Surface } from './envelope.js';
-import { readStoreText, withStoreLock, type StoreText } from './file.js';
+import { readStoreText, sweepLeftovers, withStoreLock, type StoreText } from './file.js';
+import { clearStaleLock } from './lock.js';
+import { sidecarOf } from './sidecar.js';
 import { resolveStorePath, type StorePath } from './path.js';
 import { quoteValue } from './values.js';
 import { viewOf, type StoreView } from './view.js';
@@ -84,6 +86,9 @@ export class Store implements StoreView {
   /** Resolves the path, runs the safety checks the policy asks for, then reads and parses the store. */
   static async open(rt: Runtime, options: OpenOptions): Promise<Store> {
     const p = resolveStorePath(options.envFile, rt.cwd, rt.home);
+    // What killed writers left behind goes first, whatever this command does next (core.md §8.10).
+    sweepLeftovers(sidecarOf(p), rt, { locked: false });
+    await clearStaleLock(p, rt);
     if (options.checks === 'always' || (options.checks === 'if-exists' && fs.existsSync(p.absolute))) {
       await checkStoreSafety(p, rt, { warn: options.warn });
     }

@@ -8,6 +8,7 @@ import { onInterrupt } from '../lib/interrupt.js';
 import { parseJson } from '../lib/http.js';
 import { optionalString, schema } from '../lib/schema.js';
 import type { Runtime } from '../lib/runtime.js';
+import { writeAll } from './syscalls.js';
 import type { StorePath } from './path.js';
 
 export interface LockOptions {
@@ -23,7 +24,13 @@ export interface HeldLock {
 
 const HEARTBEAT_MS = 10_000;
 const STALE_AGE_MS = 60_000;
-const STALE_UNPARSABLE_AGE_MS = 10_000;
+/**
+ * A lock that does not parse: locks are linked into place complete, so only a process killed while creating
+ * one in place (filesystems without hard links) or a foreign file leaves one. Half a second is ample.
+ */
+const STALE_UNPARSABLE_AGE_MS = 500;
+/** A takeover (`{lock}.break`) lasts a few system calls; one older than this was abandoned. */
+const STALE_BREAKER_AGE_MS = 10_000;
 const WARN_AFTER_MS = 1000;
 
 /** The lock file's JSON line; any field may be missing or wrongly typed in a lock someone else wrote. */
@@ -31,53 +38,89 @@ const LockFile = schema((z) =>
   z.looseObject({
     host: optionalString(z),
     pid: z.catch(z.optional(z.number().check(z.refine(Number.isInteger))), undefined),
+    started: optionalString(z),
   }),
 );
 
+/** One instance of a lock file, as judged: which file it was (device, inode) and what it held. */
 interface LockInfo {
   readonly pid: string;
   readonly stale: boolean;
   readonly raw: string;
+  readonly identity: string;
 }
 
-async function inspectLock(lockPath: string, rt: Runtime): Promise<LockInfo | undefined> {
-  let raw: string;
-  let st: fs.Stats;
+const identityOf = (st: fs.Stats): string => `${st.dev}:${st.ino}`;
+
+/** Whether the lock's holder is gone: same host and its pid is not running, or runs a later process. */
+function holderGone(rt: Runtime, host: string | undefined, pid: number | undefined, started: string | undefined): boolean {
+  if (host !== rt.hostname || pid === undefined || pid <= 0) return false;
+  if (!rt.isAlive(pid)) return true;
+  if (started === undefined) return false;
+  const now = rt.startTimeOf(pid);
+  return now !== undefined && now !== started;
+}
+
+/** Reads the lock once, through one open file, so the verdict, the content and the identity match. */
+async function inspectLock(lockPath: string, rt: Runtime, staleAgeMs = STALE_AGE_MS): Promise<LockInfo | undefined> {
+  let handle: fsp.FileHandle;
   try {
-    st = await fsp.stat(lockPath);
-    raw = await fsp.readFile(lockPath, 'utf8');
+    handle = await fsp.open(lockPath, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+  let raw: string;
+  let st: fs.Stats;
+  try {
+    st = await handle.stat();
+    raw = await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
   const age = rt.now() - st.mtimeMs;
   const json = parseJson(raw);
   const parsed = json.ok ? LockFile.parse(json.value) : undefined;
-  if (!parsed) return { pid: 'unknown', stale: age > STALE_UNPARSABLE_AGE_MS, raw };
-  const { host, pid } = parsed;
-  const deadHere = host === rt.hostname && pid !== undefined && pid > 0 && !rt.isAlive(pid);
-  return { pid: pid === undefined ? 'unknown' : String(pid), stale: deadHere || age > STALE_AGE_MS, raw };
+  const identity = identityOf(st);
+  if (!parsed) return { pid: 'unknown', stale: age > Math.min(staleAgeMs, STALE_UNPARSABLE_AGE_MS), raw, identity };
+  const { host, pid, started } = parsed;
+  const stale = holderGone(rt, host, pid, started) || age > staleAgeMs;
+  return { pid: pid === undefined ? 'unknown' : String(pid), stale, raw, identity };
 }
 
-/** Takes over a stale lock: exactly one contender wins the rename. */
-async function breakStaleLock(lockPath: string, judged: LockInfo, rt: Runtime): Promise<void> {
-  const aside = `${lockPath}.stale-${rt.pid}-${randomBytes(4).toString('hex')}`;
+/**
+ * Takes over a stale lock. Contenders first take `{lock}.break` (made like a lock); its holder checks that the
+ * lock is still the very instance judged stale (same inode, same content) and only then removes it. A holder
+ * that is alive never has its lock removed: a new lock is a new inode, and nobody but a breaker removes a lock
+ * of a dead process (core.md §8.10).
+ */
+async function breakStaleLock(p: StorePath, lockPath: string, judged: LockInfo, rt: Runtime): Promise<void> {
+  const breaker = `${lockPath}.break`;
+  const body = lockBody(rt, randomBytes(8).toString('hex'));
+  if (!tryCreate(p, breaker, body, rt)) {
+    // Another contender is breaking it; or one died doing so, and its breaker must go first.
+    const other = await inspectLock(breaker, rt, STALE_BREAKER_AGE_MS).catch(() => undefined);
+    if (other?.stale) await removeIfSame(breaker, other);
+    return;
+  }
   try {
-    await fsp.rename(lockPath, aside);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
+    await removeIfSame(lockPath, judged);
+  } finally {
+    await fsp.unlink(breaker).catch(() => undefined);
   }
-  const raw = await fsp.readFile(aside, 'utf8').catch(() => '');
-  if (raw !== judged.raw) {
-    // We moved a lock someone took after our judgement: put it back while the name is free.
-    try {
-      await fsp.link(aside, lockPath);
-    } catch {
-      // the name is taken again; the owner's release checks its nonce and leaves the new lock alone
-    }
+}
+
+/** Unlinks the file if it is still the judged instance. */
+async function removeIfSame(file: string, judged: LockInfo): Promise<void> {
+  let st: fs.Stats;
+  let raw: string;
+  try {
+    st = await fsp.lstat(file);
+    raw = await fsp.readFile(file, 'utf8');
+  } catch {
+    return;
   }
-  await fsp.unlink(aside).catch(() => undefined);
+  if (identityOf(st) === judged.identity && raw === judged.raw) await fsp.unlink(file).catch(() => undefined);
 }
 
 // Filesystems without hard links: the lock is created in place (a reader may then see it empty for a moment).
@@ -93,10 +136,13 @@ function createInPlace(lockPath: string, body: string): boolean {
     throw err;
   }
   try {
-    fs.writeSync(fd, body);
-  } finally {
+    writeAll(fd, Buffer.from(body, 'utf8'));
+  } catch (err) {
     fs.closeSync(fd);
+    fs.rmSync(lockPath, { force: true });
+    throw err;
   }
+  fs.closeSync(fd);
   return true;
 }
 
@@ -123,6 +169,19 @@ function tryCreate(p: StorePath, lockPath: string, body: string, rt: Runtime): b
   } catch (err) {
     throw storeError(`could not lock ${p.display}: ${systemErrorReason(err)}`);
   }
+}
+
+function lockBody(rt: Runtime, nonce: string): string {
+  const started = rt.startTimeOf(rt.pid);
+  return (
+    JSON.stringify({
+      created_at: Math.floor(rt.now() / 1000),
+      host: rt.hostname,
+      nonce,
+      pid: rt.pid,
+      ...(started !== undefined && { started }),
+    }) + '\n'
+  );
 }
 
 /** Holds the created lock: a heartbeat keeps it from looking stale; release removes it if it is still ours. */
@@ -159,12 +218,12 @@ export async function acquireLock(p: StorePath, rt: Runtime, options: LockOption
   const started = rt.now();
   let warned = false;
   for (;;) {
-    const body = JSON.stringify({ created_at: Math.floor(rt.now() / 1000), host: rt.hostname, nonce, pid: rt.pid }) + '\n';
+    const body = lockBody(rt, nonce);
     if (tryCreate(p, lockPath, body, rt)) return hold(lockPath, nonce, rt);
     const info = await inspectLock(lockPath, rt).catch(() => undefined);
     if (!info) continue;
     if (info.stale) {
-      await breakStaleLock(lockPath, info, rt).catch(() => undefined);
+      await breakStaleLock(p, lockPath, info, rt).catch(() => undefined);
       continue;
     }
     const waited = rt.now() - started;
@@ -174,5 +233,23 @@ export async function acquireLock(p: StorePath, rt: Runtime, options: LockOption
       options.warn?.(`waiting for ${p.display}.lock (held by pid ${info.pid})`);
     }
     await rt.sleep(Math.min(50 + Math.random() * 50, Math.max(1, timeoutMs - waited)));
+  }
+}
+
+/**
+ * Removes the store's lock when its holder is gone (core.md §8.10: every command, not only the next writer,
+ * clears what a killed process left). Never throws.
+ */
+export async function clearStaleLock(p: StorePath, rt: Runtime): Promise<void> {
+  const lockPath = `${p.absolute}.lock`;
+  try {
+    const info = await inspectLock(lockPath, rt);
+    if (info?.stale) await breakStaleLock(p, lockPath, info, rt);
+    else if (!info) {
+      const breaker = await inspectLock(`${lockPath}.break`, rt, STALE_BREAKER_AGE_MS);
+      if (breaker?.stale) await removeIfSame(`${lockPath}.break`, breaker);
+    }
+  } catch {
+    // a lock we cannot read is the next writer's to judge
   }
 }

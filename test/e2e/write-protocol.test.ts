@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CANARY, runBin, runCli } from '../helpers/cli.js';
 import { gitRepo, listDir, mode, writeStore } from '../helpers/fs.js';
-import { FakeClock } from '../helpers/runtime.js';
+import { deadPid, FakeClock } from '../helpers/runtime.js';
 import { parseEnvelopes } from '../../src/store/envelope.js';
 import { parseAssignments } from '../../src/store/values.js';
 
@@ -19,17 +19,6 @@ function repo(): { dir: string; store: string; lock: string } {
 
 const lockBody = (pid: number, host = os.hostname()): string =>
   JSON.stringify({ created_at: Math.floor(Date.now() / 1000), host, nonce: '0123456789abcdef', pid }) + '\n';
-
-/** A pid that is certainly not running. */
-function deadPid(): number {
-  for (let pid = 4_000_000; ; pid--) {
-    try {
-      process.kill(pid, 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') return pid;
-    }
-  }
-}
 
 describe('write protocol', () => {
   it('20 parallel add-api-key processes leave 20 intact envelopes', async () => {
@@ -60,17 +49,41 @@ describe('write protocol', () => {
     expect(fs.existsSync(lock)).toBe(false);
   });
 
-  it('takes over a lock whose mtime is over 60 s old, and an unparsable one over 10 s old', async () => {
+  it('takes over a lock whose mtime is over 60 s old, and an unparsable or empty one over 0.5 s old', async () => {
     const { dir, lock } = repo();
     fs.writeFileSync(lock, lockBody(1, 'another-host'), { mode: 0o600 });
     const old = new Date(Date.now() - 61_000);
     fs.utimesSync(lock, old, old);
     expect(await runCli(['add-api-key', 'a', 'openai'], { cwd: dir })).toMatchObject({ code: 0, stderr: '' });
-    fs.writeFileSync(lock, '{not json', { mode: 0o600 });
-    const older = new Date(Date.now() - 11_000);
-    fs.utimesSync(lock, older, older);
-    expect(await runCli(['add-api-key', 'b', 'openai'], { cwd: dir })).toMatchObject({ code: 0, stderr: '' });
+    for (const [name, body] of [
+      ['b', '{not json'],
+      ['c', ''],
+    ]) {
+      fs.writeFileSync(lock, body!, { mode: 0o600 });
+      const second = new Date(Date.now() - 1000);
+      fs.utimesSync(lock, second, second);
+      const clock = new FakeClock();
+      expect(await runCli(['add-api-key', name!, 'openai'], { cwd: dir, clock })).toMatchObject({ code: 0, stderr: '' });
+      expect(clock.sleeps).toEqual([]);
+    }
     expect(listDir(dir)).toEqual(['.env', '.git', '.gitignore']);
+  });
+
+  it('takes over at once a lock whose pid now belongs to a later process (start time differs)', async () => {
+    const { dir, lock } = repo();
+    // Our own pid is alive; the recorded start time says the holder was another process.
+    const body = JSON.stringify({
+      created_at: 1,
+      host: os.hostname(),
+      nonce: '0123456789abcdef',
+      pid: process.pid,
+      started: '1',
+    });
+    fs.writeFileSync(lock, body + '\n', { mode: 0o600 });
+    const clock = new FakeClock();
+    expect(await runCli(['add-api-key', 'a', 'openai'], { cwd: dir, clock })).toMatchObject({ code: 0, stderr: '' });
+    expect(clock.sleeps).toEqual([]);
+    expect(fs.existsSync(lock)).toBe(false);
   });
 
   it('waits for a live lock, warns once after 1 s, and writes after it is released', async () => {
@@ -106,30 +119,41 @@ describe('write protocol', () => {
     expect(listDir(dir)).toEqual(['.env', '.git', '.gitignore', 'other.llm-auth-1-00000000.tmp']);
   });
 
-  it('SIGINT while waiting for the lock: exit 130, `error: interrupted`, store and foreign lock untouched', async () => {
-    const { dir, store, lock } = repo();
-    writeStore(store, `K=${CANARY}\n`);
-    const foreign = lockBody(process.pid);
-    fs.writeFileSync(lock, foreign, { mode: 0o600 });
-    const r = await runBin(['add-api-key', 'a', 'openai'], {
-      cwd: dir,
-      onSpawn: (child) => {
-        // The warning shows the process is inside the lock wait.
-        child.stderr?.once('data', () => child.kill('SIGINT'));
-      },
-    });
-    expect(r.code).toBe(130);
-    expect(r.stderr).toBe(`warning: waiting for ${store}.lock (held by pid ${process.pid})\nerror: interrupted\n`);
-    expect(fs.readFileSync(store, 'utf8')).toBe(`K=${CANARY}\n`);
-    expect(fs.readFileSync(lock, 'utf8')).toBe(foreign);
-    expect(listDir(dir)).toEqual(['.env', '.env.lock', '.git', '.gitignore']);
-  });
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)(
+    '%s while waiting for the lock: exit %i, `error: interrupted`, store and foreign lock untouched',
+    async (signal, code) => {
+      const { dir, store, lock } = repo();
+      writeStore(store, `K=${CANARY}\n`);
+      const foreign = lockBody(process.pid);
+      fs.writeFileSync(lock, foreign, { mode: 0o600 });
+      const r = await runBin(['add-api-key', 'a', 'openai'], {
+        cwd: dir,
+        onSpawn: (child) => {
+          // The warning shows the process is inside the lock wait.
+          child.stderr?.once('data', () => child.kill(signal));
+        },
+      });
+      expect(r.code).toBe(code);
+      expect(r.stderr).toBe(`warning: waiting for ${store}.lock (held by pid ${process.pid})\nerror: interrupted\n`);
+      expect(fs.readFileSync(store, 'utf8')).toBe(`K=${CANARY}\n`);
+      expect(fs.readFileSync(lock, 'utf8')).toBe(foreign);
+      expect(listDir(dir)).toEqual(['.env', '.env.lock', '.git', '.gitignore']);
+    },
+  );
 
-  it('leaves mode 0600 after a write, even for a store that was 0400', async () => {
+  it('keeps a mode stricter than 0600 (0400 stays 0400) and makes any other mode 0600', async () => {
     const { dir, store } = repo();
     writeStore(store, 'A=1\n');
     fs.chmodSync(store, 0o400);
     expect((await runCli(['add-api-key', 'a', 'openai'], { cwd: dir })).code).toBe(0);
+    expect(mode(store)).toBe('400');
+    fs.chmodSync(store, 0o700);
+    // 0700 has no group or other bit, so the permission check lets it through; the rewrite makes it 0600.
+    expect((await runCli(['add-api-key', 'b', 'openai'], { cwd: dir })).code).toBe(0);
     expect(mode(store)).toBe('600');
   });
 });

@@ -71,3 +71,14 @@ export function testRuntime(options: TestRuntimeOptions): Runtime & { stdout: Ca
   });
   return { ...rt, stdout, stderr };
 }
+
+/** A pid that is certainly not running. */
+export function deadPid(): number {
+  for (let pid = 4_000_000; ; pid--) {
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') return pid;
+    }
+  }
+}

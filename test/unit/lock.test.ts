@@ -1,5 +1,6 @@
 // The store lock in-process, with a short timeout (the CLI waits up to 120 s).
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renameOver, withStoreLock } from '../../src/store/file.js';
@@ -20,7 +21,14 @@ describe('acquireLock', () => {
     const held = await acquireLock(p, rt);
     const lockText = fs.readFileSync(`${p.absolute}.lock`, 'utf8');
     expect(JSON.parse(lockText)).toMatchObject({ pid: process.pid });
-    expect(Object.keys(JSON.parse(lockText) as object)).toEqual(['created_at', 'host', 'nonce', 'pid']);
+    // On Linux the holder's start time tells it from a later process that reused its pid.
+    expect(JSON.parse(lockText)).toEqual({
+      created_at: expect.any(Number) as number,
+      host: os.hostname(),
+      nonce: expect.stringMatching(/^[0-9a-f]{16}$/) as string,
+      pid: process.pid,
+      started: fs.readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19],
+    });
     expect(fs.statSync(`${p.absolute}.lock`).mode & 0o777).toBe(0o600);
     // Written aside and linked into place: nothing else is left behind.
     expect(fs.readdirSync(dir)).toEqual(['.env.lock']);

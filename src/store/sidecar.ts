@@ -1,0 +1,66 @@
+// The files a write needs besides the store (core.md §7, §8.10): the lock, `{store}.lock`, and the temporary
+// copies that hold the new content (every secret) until the rename.
+//
+// Inside a repository the temporary copies are written in the VCS's own directory (`.git/llm-auth/`,
+// `.hg/llm-auth/`, `.sl/llm-auth/`), which no VCS ever adds or commits, so a writer killed before its rename
+// cannot leave a secret that `git add -A` would pick up; a suggested `/.env` rule does not cover
+// `.env.llm-auth-*.tmp`. That directory must be on the store's filesystem (the rename is atomic only there);
+// otherwise, and outside any repository, they sit next to the store. The lock holds no secret and stays next
+// to the store, where every version of llm-auth looks for it.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { findMarker, realLocation } from '../safety/discover.js';
+import type { StorePath } from './path.js';
+
+export interface Sidecar {
+  /** `{store}.lock`. */
+  readonly lock: string;
+  /** Where this store's temporary copies are created. */
+  readonly tempDir: string;
+  /** Their name prefix in `tempDir`: `.env.` next to the store, `.env-{hash}.` in a VCS directory. */
+  readonly tempPrefix: string;
+  /** Whether tempDir is a private directory inside the VCS's own directory (created 0700 on first use). */
+  readonly private: boolean;
+  /** Every directory that may hold leftovers of this store, with their prefix (the store's own, always). */
+  readonly places: ReadonlyArray<{ dir: string; prefix: string }>;
+}
+
+function deviceOf(p: string): number | undefined {
+  for (let dir = p; ; dir = path.dirname(dir)) {
+    try {
+      return fs.statSync(dir).dev;
+    } catch {
+      if (path.dirname(dir) === dir) return undefined;
+    }
+  }
+}
+
+export function sidecarOf(p: StorePath): Sidecar {
+  const storeDir = path.dirname(p.absolute);
+  const base = path.basename(p.absolute);
+  const beside = { dir: storeDir, prefix: `${base}.` };
+  const lock = `${p.absolute}.lock`;
+  const { start, storeReal } = realLocation(p.absolute);
+  const meta = findMarker(start)?.metadataDir;
+  if (meta !== undefined && deviceOf(meta) !== undefined && deviceOf(meta) === deviceOf(storeDir)) {
+    // One store per name: two stores in one repository (`.env`, `cfg/.env`) get distinct prefixes.
+    const hash = createHash('sha256').update(storeReal).digest('hex').slice(0, 12);
+    const inVcs = { dir: path.join(meta, 'llm-auth'), prefix: `${base}-${hash}.` };
+    return { lock, tempDir: inVcs.dir, tempPrefix: inVcs.prefix, private: true, places: [inVcs, beside] };
+  }
+  return { lock, tempDir: storeDir, tempPrefix: beside.prefix, private: false, places: [beside] };
+}
+
+/** `{prefix}llm-auth-{pid}-{8 hex}.tmp`: a store copy; `{prefix}lock.{pid}-{8 hex}.tmp`: a lock being made. */
+const TEMP_NAME = /^(?:llm-auth-|lock\.)(\d+)-[0-9a-f]{8}\.tmp$/;
+/** Left by llm-auth 0.2.0's lock takeover. */
+const STALE_ASIDE = /^lock\.stale-(\d+)-[0-9a-f]{8}$/;
+
+/** The pid in a leftover's name, when the name is one of ours for this store. */
+export function leftoverPid(name: string, prefix: string): number | undefined {
+  if (!name.startsWith(prefix)) return undefined;
+  const rest = name.slice(prefix.length);
+  const match = TEMP_NAME.exec(rest) ?? STALE_ASIDE.exec(rest);
+  return match ? Number(match[1]) : undefined;
+}
