@@ -9,25 +9,40 @@ export type VcsResult =
   | { kind: 'spawn-error'; code: string };
 
 export interface VcsRunOptions {
-  /** Sets GIT_LITERAL_PATHSPECS=1 (ls-files and rev-list only: check-ignore rejects it). */
-  literalPathspecs?: boolean;
+  /** Variables for this command only: GIT_DIR and GIT_WORK_TREE of the user's repository (core.md §8.10). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** The injectable runner of checkStoreSafety: tests may replace it, production spawns the binary. */
 export type VcsRunner = (binary: string, args: readonly string[], options?: VcsRunOptions) => Promise<VcsResult>;
 
-const PASSED_VARIABLES = ['PATH', 'HOME', 'USERPROFILE', 'XDG_CONFIG_HOME', 'SystemRoot'];
+/**
+ * Passed from the process: where programs and the user's own configuration are (which decides what the
+ * user's git ignores: core.excludesFile lives there). Nothing else: no secret, no GIT_DIR or GIT_INDEX_FILE.
+ */
+const PASSED_VARIABLES = [
+  'PATH',
+  'HOME',
+  'USERPROFILE',
+  'XDG_CONFIG_HOME',
+  'SystemRoot',
+  'GIT_CONFIG_GLOBAL',
+  'GIT_CONFIG_SYSTEM',
+  'GIT_CONFIG_NOSYSTEM',
+];
 export const VCS_TIMEOUT_MS = 30_000;
 
-export function vcsEnvironment(env: Environment, literalPathspecs: boolean): NodeJS.ProcessEnv {
+export function vcsEnvironment(env: Environment, extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const name of PASSED_VARIABLES) if (env[name] !== undefined) out[name] = env[name];
   out.LC_ALL = 'C';
   out.GIT_OPTIONAL_LOCKS = '0';
   out.GIT_TERMINAL_PROMPT = '0';
   out.HGPLAIN = '1';
-  if (literalPathspecs) out.GIT_LITERAL_PATHSPECS = '1';
-  return out;
+  // Mercurial and Sapling: no hook, extension or alias from the inspected repository's own config
+  // (the equivalent of git's core.fsmonitor=false; HGPLAIN already drops aliases).
+  out.HGRCSKIPREPO = '1';
+  return { ...out, ...extra };
 }
 
 export function createVcsRunner(env: Environment): VcsRunner {
@@ -36,7 +51,7 @@ export function createVcsRunner(env: Environment): VcsRunner {
       let child;
       try {
         child = spawn(binary, [...args], {
-          env: vcsEnvironment(env, options.literalPathspecs === true),
+          env: vcsEnvironment(env, options.env),
           stdio: ['ignore', 'pipe', 'pipe'],
           windowsHide: true,
         });

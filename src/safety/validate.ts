@@ -5,7 +5,17 @@ import { storeError } from '../lib/errors.js';
 import type { Runtime } from '../lib/runtime.js';
 import type { StorePath } from '../store/path.js';
 import { gitIgnoredByFiles, hgIgnoredByFile } from './ignorefile.js';
-import { gitDriver, isProblem, mercurialDriver, saplingDriver, type Answer, type VcsDriver, type VcsName } from './vcs.js';
+import { findMarkers, realLocation, type Marker } from './discover.js';
+import {
+  gitDriver,
+  isProblem,
+  mercurialDriver,
+  saplingDriver,
+  type Answer,
+  type GitContext,
+  type VcsDriver,
+  type VcsName,
+} from './vcs.js';
 
 /** Permission check (core.md §8.1); also refuses an existing store that is not a regular file. */
 export function checkPermissions(p: StorePath, platform: NodeJS.Platform): void {
@@ -20,64 +30,6 @@ export function checkPermissions(p: StorePath, platform: NodeJS.Platform): void 
   if ((st.mode & 0o077) !== 0) {
     const mode = (st.mode & 0o777).toString(8).padStart(3, '0');
     throw storeError(`${p.display} permissions ${mode} are too open; run: chmod 600 ${p.display}`);
-  }
-}
-
-interface Marker {
-  dir: string;
-  kind: '.git' | '.hg' | '.sl';
-  /** `.git/sl` exists: a Sapling checkout in git mode. */
-  saplingInGit: boolean;
-}
-
-function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function isGitMarker(p: string): boolean {
-  try {
-    const st = fs.statSync(p);
-    if (st.isDirectory()) return true;
-    // A worktree or submodule has a `.git` file pointing at its git directory.
-    return st.isFile() && fs.readFileSync(p, 'utf8').startsWith('gitdir:');
-  } catch {
-    return false;
-  }
-}
-
-/** The store's directory, or its nearest existing ancestor, resolved; plus the store's real path. */
-function realLocation(storeAbs: string): { start: string; storeReal: string } {
-  let dir = path.dirname(storeAbs);
-  const rest: string[] = [path.basename(storeAbs)];
-  for (;;) {
-    try {
-      const real = fs.realpathSync(dir);
-      return { start: real, storeReal: path.join(real, ...rest) };
-    } catch {
-      const parent = path.dirname(dir);
-      if (parent === dir) return { start: dir, storeReal: path.join(dir, ...rest) };
-      rest.unshift(path.basename(dir));
-      dir = parent;
-    }
-  }
-}
-
-/** Finds the nearest repository marker walking up from `start` (core.md §8.2). */
-export function findMarker(start: string): Marker | undefined {
-  let dir = start;
-  for (;;) {
-    if (isGitMarker(path.join(dir, '.git'))) {
-      return { dir, kind: '.git', saplingInGit: isDir(path.join(dir, '.git', 'sl')) };
-    }
-    if (isDir(path.join(dir, '.hg'))) return { dir, kind: '.hg', saplingInGit: false };
-    if (isDir(path.join(dir, '.sl'))) return { dir, kind: '.sl', saplingInGit: false };
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
   }
 }
 
@@ -96,6 +48,7 @@ function toRel(root: string, storeReal: string): string {
 }
 
 interface CheckPlan {
+  /** The store, or the file its symbolic link points to (core.md §8.10): the path messages name. */
   readonly p: StorePath;
   readonly marker: Marker;
   readonly storeReal: string;
@@ -120,7 +73,7 @@ function inHistory(plan: CheckPlan, vcs: VcsName): Error {
 }
 
 /** A VCS answer, or the fail-closed error (core.md §8.7). */
-function unwrap<T>(plan: CheckPlan, answer: Answer<T>, vcs: VcsName): T {
+function unwrap<T>(plan: Pick<CheckPlan, 'p'>, answer: Answer<T>, vcs: VcsName): T {
   if (isProblem(answer)) {
     throw storeError(`cannot check ${plan.p.display} with ${vcs}: ${answer.problem === 'error' ? answer.detail : 'not found'}`);
   }
@@ -183,28 +136,24 @@ export interface SafetyOptions {
   warn?: (message: string) => void;
 }
 
-/**
- * The store safety checks (core.md §8): permission, then ignored, tracked and history for the repository
- * around the store. The first failure throws an LlmAuthError (exit 1). Missing binaries fall back to the
- * ignore files and warn; VCS errors fail closed.
- */
-export async function checkStoreSafety(p: StorePath, rt: Runtime, options: SafetyOptions = {}): Promise<void> {
-  checkPermissions(p, rt.platform);
-  const { start, storeReal } = realLocation(p.absolute);
-  const marker = findMarker(start);
-  if (!marker) return;
-  const plan: CheckPlan = {
-    p,
-    marker,
-    storeReal,
-    requireIgnored: options.requireIgnored !== false,
-    purpose: options.purpose ?? 'other',
-    warn: options.warn ?? (() => undefined),
-  };
-  const run = rt.vcs;
+/** The store, and the file it links to when it is a symbolic link: both are checked (core.md §8.10). */
+function subjectsOf(p: StorePath): StorePath[] {
+  try {
+    if (!fs.lstatSync(p.absolute).isSymbolicLink()) return [p];
+    const target = fs.realpathSync(p.absolute);
+    return [p, { absolute: target, display: target }];
+  } catch {
+    return [p]; // missing, or a dangling link: the link's own location is all there is
+  }
+}
 
+/** Asks one repository about the store: ignored, not tracked, not in history (core.md §8.4-§8.7). */
+async function checkRepository(plan: CheckPlan, rt: Runtime, context?: GitContext): Promise<void> {
+  const { marker } = plan;
+  if (marker.broken !== undefined) throw storeError(`cannot check ${plan.p.display} with git: ${marker.broken}`);
+  const run = rt.vcs;
   let driver: VcsDriver;
-  if (marker.kind === '.git') driver = gitDriver(run);
+  if (marker.kind === '.git') driver = gitDriver(run, context);
   else if (marker.kind === '.hg') driver = mercurialDriver(run);
   else {
     const sl = saplingDriver(run);
@@ -212,10 +161,10 @@ export async function checkStoreSafety(p: StorePath, rt: Runtime, options: Safet
     driver = sl;
   }
 
-  const storeExists = fs.existsSync(p.absolute);
+  const storeExists = fs.existsSync(plan.p.absolute);
   // Asked at once, assuming the marker's directory is the root; used only when the VCS confirms that root.
   const speculative = ask(plan, driver, marker.dir, storeExists);
-  const rootAnswer = await driver.root(start);
+  const rootAnswer = await driver.root(marker.dir);
   if (isProblem(rootAnswer) && rootAnswer.problem === 'missing') return fallback(plan, driver, true);
   const root = unwrap(plan, rootAnswer, driver.name);
   if (root === null) return fallback(plan, driver, false);
@@ -228,5 +177,67 @@ export async function checkStoreSafety(p: StorePath, rt: Runtime, options: Safet
       const hit = await sl.history(resolvedRoot, toRelFrom(plan, resolvedRoot));
       if (unwrap(plan, hit, 'sapling')) throw inHistory(plan, 'sapling');
     }
+  }
+}
+
+/**
+ * GIT_DIR (and GIT_WORK_TREE) in the environment point the user's git at a repository that no marker shows,
+ * such as a dotfiles repository whose work tree is the home directory: when its work tree holds the store,
+ * it is asked too (core.md §8.10). Relative values are relative to the working directory, as for git.
+ */
+async function checkGitEnvironment(plan: Omit<CheckPlan, 'marker'>, rt: Runtime, markers: readonly Marker[]): Promise<void> {
+  const gitDir = rt.env.GIT_DIR;
+  if (gitDir === undefined || gitDir === '') return;
+  const env: Record<string, string> = { GIT_DIR: path.resolve(rt.cwd, gitDir) };
+  const workTree = rt.env.GIT_WORK_TREE;
+  if (workTree !== undefined && workTree !== '') env.GIT_WORK_TREE = path.resolve(rt.cwd, workTree);
+  const context: GitContext = { env };
+  const top = await gitDriver(rt.vcs, context).root(rt.cwd);
+  if (isProblem(top) && top.problem === 'missing') return; // the marker walk already warned, or there is no git
+  const root = unwrap(plan, top, 'git');
+  if (root === null) return;
+  let dir: string;
+  try {
+    dir = fs.realpathSync(root);
+  } catch {
+    dir = path.resolve(root);
+  }
+  const rel = path.relative(dir, plan.storeReal);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return;
+  const marker: Marker = { dir, kind: '.git', saplingInGit: false, metadataDir: env.GIT_DIR };
+  // A repository the marker walk found already was asked with the same answers.
+  if (markers.some((m) => m.kind === '.git' && m.dir === dir && sameFile(m.metadataDir, env.GIT_DIR))) return;
+  await checkRepository({ ...plan, marker }, rt, context);
+}
+
+function sameFile(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The store safety checks (core.md §8, amended by §8.10): permission, then ignored, tracked and history for
+ * every repository that contains the store (nearest first), for the file a symbolic link points to as well,
+ * and for the repository GIT_DIR names. The first failure throws an LlmAuthError (exit 1). Missing binaries
+ * fall back to the ignore files and warn; VCS errors fail closed.
+ */
+export async function checkStoreSafety(p: StorePath, rt: Runtime, options: SafetyOptions = {}): Promise<void> {
+  checkPermissions(p, rt.platform);
+  for (const subject of subjectsOf(p)) {
+    const { start, storeReal } = realLocation(subject.absolute);
+    const base = {
+      p: subject,
+      storeReal,
+      requireIgnored: options.requireIgnored !== false,
+      purpose: options.purpose ?? 'other',
+      warn: options.warn ?? (() => undefined),
+    } as const;
+    const markers = findMarkers(start);
+    for (const marker of markers) await checkRepository({ ...base, marker }, rt);
+    await checkGitEnvironment(base, rt, markers);
   }
 }

@@ -49,16 +49,58 @@ export interface VcsDriver {
   history(root: string, rel: string): Promise<Answer<boolean>>;
 }
 
-export function gitDriver(run: VcsRunner): VcsDriver {
-  const git = (dir: string, args: string[], literal = false): Promise<VcsResult> =>
-    run('git', ['-c', 'core.fsmonitor=false', '-C', dir, ...args], { literalPathspecs: literal });
+/** Where the user's own git points (GIT_DIR, GIT_WORK_TREE): one more repository to ask (core.md §8.10). */
+export interface GitContext {
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** `:(literal)` pathspec magic; `icase` also when asked (core.ignorecase repositories, core.md §8.10). */
+const pathspec = (rel: string, icase: boolean): string => `:(literal${icase ? ',icase' : ''})${rel}`;
+
+export function gitDriver(run: VcsRunner, context?: GitContext): VcsDriver {
+  const options = context ? { env: context.env } : {};
+  const git = (dir: string, args: string[]): Promise<VcsResult> =>
+    run('git', ['-c', 'core.fsmonitor=false', '-C', dir, ...args], options);
+  /** Whether the repository folds case (macOS, Windows): then `.ENV` in the index is the store. */
+  const ignoresCase = async (root: string): Promise<Answer<boolean>> =>
+    interpret(await git(root, ['config', '--bool', 'core.ignorecase']), (r) =>
+      r.code === 0 ? r.stdout.trim() === 'true' : r.code === 1 ? false : undefined,
+    );
+  /** A commit reachable from any ref or reflog entry (stash@{n}, deleted branches) that has the path. */
+  const inCommits = async (root: string, rel: string, icase: boolean): Promise<Answer<boolean>> =>
+    interpret(await git(root, ['rev-list', '-n1', '--all', '--reflog', '--full-history', '--', pathspec(rel, icase)]), (r) =>
+      r.code === 0 ? r.stdout.trim() !== '' : undefined,
+    );
+  /** Refs that point at a tree (directly or through an annotated tag) and hold the path. */
+  const inTaggedTrees = async (root: string, rel: string): Promise<Answer<boolean>> => {
+    const refs = await git(root, ['for-each-ref', '--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname)']);
+    const trees = interpret(refs, (r) => {
+      if (r.code !== 0) return undefined;
+      const found = new Set<string>();
+      for (const line of r.stdout.split('\n')) {
+        const [type, name, peeledType, peeledName] = line.split(' ');
+        if (type === 'tree' && name) found.add(name);
+        if (peeledType === 'tree' && peeledName) found.add(peeledName);
+      }
+      return [...found];
+    });
+    if (isProblem(trees)) return trees;
+    for (const tree of trees) {
+      const hit = interpret(await git(root, ['rev-parse', '--verify', '-q', `${tree}:${rel}`]), (r) =>
+        r.code === 0 ? true : r.code === 1 ? false : undefined,
+      );
+      if (hit !== false) return hit;
+    }
+    return false;
+  };
   return {
     name: 'git',
     binary: 'git',
     async root(start) {
       return interpret(await git(start, ['rev-parse', '--show-toplevel']), (r) => {
         if (r.code === 0) return r.stdout.trim() !== '' ? r.stdout.trim() : undefined;
-        return r.stderr.includes('not a git repository') ? null : undefined;
+        // A GIT_DIR without a work tree cannot hold the store.
+        return r.stderr.includes('not a git repository') || r.stderr.includes('must be run in a work tree') ? null : undefined;
       });
     },
     async ignored(root, rel) {
@@ -68,15 +110,25 @@ export function gitDriver(run: VcsRunner): VcsDriver {
       );
     },
     async tracked(root, rel) {
-      return interpret(await git(root, ['ls-files', '-z', '--cached', '--', rel], true), (r) =>
-        r.code === 0 ? r.stdout !== '' : undefined,
+      const names = interpret(await git(root, ['ls-files', '-z', '--cached', '--', pathspec(rel, true)]), (r) =>
+        r.code === 0 ? r.stdout.split('\0').filter((n) => n !== '') : undefined,
       );
+      if (isProblem(names)) return names;
+      if (names.includes(rel)) return true;
+      // Only another case of the name (`.ENV`): the same file where git folds case.
+      return names.length === 0 ? false : ignoresCase(root);
     },
     async history(root, rel) {
-      // --all --full-history: side branches merged away and `git stash -u` commits count too.
-      return interpret(await git(root, ['rev-list', '-n1', '--all', '--full-history', '--', rel], true), (r) =>
-        r.code === 0 ? r.stdout.trim() !== '' : undefined,
-      );
+      // --all --reflog --full-history: every ref and reflog entry, side branches merged away, `git stash -u`.
+      const [folded, trees] = await Promise.all([inCommits(root, rel, true), inTaggedTrees(root, rel)]);
+      if (folded !== false) {
+        if (isProblem(folded)) return folded;
+        const exact = await inCommits(root, rel, false);
+        if (exact !== false) return exact;
+        const icase = await ignoresCase(root);
+        if (icase !== false) return icase;
+      }
+      return trees;
     },
   };
 }

@@ -176,9 +176,9 @@ describe('git safety checks', () => {
     expect(fs.statSync(path.join(dir, 'new', 'dir', '.env')).mode & 0o777).toBe(0o600);
   });
 
-  it('hands git no secret and none of the caller GIT_* variables', async () => {
+  it('hands git no secret and no GIT_INDEX_FILE; a GIT_DIR that is no repository names none', async () => {
     const { dir } = setup();
-    // GIT_DIR pointing elsewhere would make git answer for another repository.
+    // A GIT_INDEX_FILE of the caller would make git answer from another index.
     ok(await runCli(['status'], { cwd: dir, env: { GIT_DIR: '/nonexistent', GIT_INDEX_FILE: '/nonexistent/index' } }));
   });
 });
