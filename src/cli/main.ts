@@ -29,7 +29,7 @@ Exit codes:
   0    success
   1    failure: malformed or unsafe store, validation or write error, failed subtest or renewal, login failure
   2    usage error or unknown surface
-  130  interrupted
+  130  interrupted (129 after SIGHUP, 143 after SIGTERM)
 
 The store must be readable only by you (chmod 600), ignored by git, Mercurial or Sapling, untracked, and
 absent from commit history; llm-auth refuses it otherwise.`;
@@ -113,6 +113,39 @@ function addWriteCommands(program: Command, select: Select): void {
     );
 }
 
+/**
+ * commander's message, on one line, without echoing what the user typed where it may be a secret
+ * (core.md §8.10): `--kye=sk-...` is reported as `--kye`, `-ksk-...` as `-k`, and an unknown command only
+ * when it looks like a command name.
+ */
+export function usageMessage(err: CommanderError): string {
+  let message = err.message
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
+  if (err.code === 'commander.unknownOption') {
+    message = message.replace(/^unknown option '(.*?)'(?= \(Did you mean|$)/, (_, token: string) => {
+      const name = token.startsWith('--') ? token.split('=')[0]! : token.slice(0, 2);
+      return `unknown option '${name}'`;
+    });
+  } else if (err.code === 'commander.unknownCommand') {
+    message = message.replace(/^unknown command '(.*?)'(?= \(Did you mean|$)/, (whole, name: string) =>
+      /^[a-z][a-z-]{0,19}$/.test(name) ? whole : 'unknown command (not shown: it does not look like a command name)',
+    );
+  }
+  return message;
+}
+
+/** `--key` values on the command line: masked before anything is printed, usage errors included. */
+function keysOnCommandLine(argv: readonly string[]): string[] {
+  const keys: string[] = [];
+  for (const [i, arg] of argv.entries()) {
+    if (arg === '--key' && argv[i + 1] !== undefined) keys.push(argv[i + 1]!);
+    else if (arg.startsWith('--key=')) keys.push(arg.slice('--key='.length));
+  }
+  return keys;
+}
+
 type Parsed = { kind: 'run'; run: Run; envFile: string | undefined } | { kind: 'exit'; code: number };
 
 /** Parses argv: the command to run, or the exit code of help, version or a usage error (already printed). */
@@ -141,12 +174,7 @@ async function parseArguments(argv: readonly string[], rt: Runtime, output: Outp
       output.error('the following arguments are required: command');
       return { kind: 'exit', code: 2 };
     }
-    output.error(
-      err.message
-        .replace(/^error: /, '')
-        .replace(/\s*\n\s*/g, ' ')
-        .trim(),
-    );
+    output.error(usageMessage(err));
     return { kind: 'exit', code: 2 };
   }
   if (!run) {
@@ -163,6 +191,7 @@ async function parseArguments(argv: readonly string[], rt: Runtime, output: Outp
 export async function main(argv: readonly string[], overrides: Partial<Runtime> = {}): Promise<number> {
   const rt = createRuntime(overrides);
   const output = new Output(rt);
+  output.addSecrets(keysOnCommandLine(argv));
   const parsed = await parseArguments(argv, rt, output);
   if (parsed.kind === 'exit') return parsed.code;
   try {

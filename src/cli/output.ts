@@ -1,5 +1,6 @@
 // The output layer: results are collected and written only when the command succeeds; every line that
 // leaves the process passes through the last line of secret redaction (core.md §14.2).
+import { maskSecrets } from '../lib/redact.js';
 import type { OutputStream } from '../lib/runtime.js';
 
 export interface Streams {
@@ -26,9 +27,7 @@ export class Output {
   }
 
   maskKnownSecrets(text: string): string {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join('[redacted]');
-    return out;
+    return maskSecrets(text, this.secrets);
   }
 
   /** A result line for stdout, written by flush(). */

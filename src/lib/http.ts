@@ -51,7 +51,35 @@ const UNDICI_CODES: Record<string, string> = {
 // Codes meaning the connection was never made, so the server cannot have seen the request.
 const NOT_SENT = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+// eslint-disable-next-line no-control-regex -- control characters (TAB allowed) are what this looks for
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/** Headers that carry a credential: what is wrong is said of "the key", never shown. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'api-key']);
+
+/**
+ * Why a header value cannot be sent, or undefined. fetch would reject it with a message quoting the value, or
+ * an opaque network error; a key pasted with a line break or a typographic character deserves better.
+ */
+export function unsendableHeader(headers: Record<string, string>): string | undefined {
+  for (const [name, value] of Object.entries(headers)) {
+    const what = /[\r\n]/.test(value)
+      ? 'a line break'
+      : CONTROL.test(value)
+        ? 'a control character'
+        : /[^\t\x20-\x7e]/.test(value)
+          ? 'a non-ASCII character'
+          : undefined;
+    if (what === undefined) continue;
+    const subject = CREDENTIAL_HEADERS.has(name.toLowerCase()) ? 'the key' : `the ${name} header`;
+    return `${subject} contains ${what}, which cannot be sent in an HTTP header`;
+  }
+  return undefined;
+}
+
 export async function httpRequest(req: HttpRequest): Promise<HttpResult> {
+  const unsendable = unsendableHeader(req.headers);
+  if (unsendable !== undefined) return { ok: false, reason: unsendable, timedOut: false, sent: false };
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {

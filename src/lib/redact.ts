@@ -3,20 +3,124 @@ import { pyTrim, splitLines } from './python.js';
 
 const codePoints = (s: string): string[] => Array.from(s);
 
-/**
- * Every whole secret first (longest first), then the first 8 and last 6 characters of each secret longer than
- * 12 characters. Whole values first, so one JWT's prefix pass cannot break the match of another (core.md §15).
- */
-export function redactSecrets(text: string, secrets: Iterable<string>): string {
-  const list = [...new Set([...secrets].filter((s) => s !== ''))].sort((a, b) => b.length - a.length);
-  let out = text;
-  for (const secret of list) out = out.split(secret).join('[redacted]');
+/** The secrets to look for: distinct, non-empty, longest first. */
+const secretList = (secrets: Iterable<string>): string[] =>
+  [...new Set([...secrets].filter((s) => s !== ''))].sort((a, b) => b.length - a.length);
+
+/** The prefix and suffix pieces of core.md §13, in the order they are replaced. */
+function pieces(list: readonly string[]): Array<{ piece: string; marker: string }> {
+  const out: Array<{ piece: string; marker: string }> = [];
   for (const secret of list) {
     const cps = codePoints(secret);
     if (cps.length <= 12) continue;
-    out = out.split(cps.slice(0, 8).join('')).join('[redacted-prefix]');
-    out = out.split(cps.slice(-6).join('')).join('[redacted-suffix]');
+    out.push({ piece: cps.slice(0, 8).join(''), marker: '[redacted-prefix]' });
+    out.push({ piece: cps.slice(-6).join(''), marker: '[redacted-suffix]' });
   }
+  return out;
+}
+
+/**
+ * Every whole secret first (longest first), then the first 8 and last 6 characters of each secret longer than
+ * 12 characters. Whole values first, so one JWT's prefix pass cannot break the match of another (core.md §15).
+ * Then the same again on the text's JSON-escaped (`\u002d`, `\/`) and URL-encoded (`%2D`) spellings, which a
+ * server may echo (core.md §8.10).
+ */
+export function redactSecrets(text: string, secrets: Iterable<string>): string {
+  const list = secretList(secrets);
+  const whole = list.map((piece) => ({ piece, marker: '[redacted]' }));
+  const parts = pieces(list);
+  // Whole values in every spelling before any prefix or suffix, which would break an encoded whole match.
+  let out = text;
+  for (const { piece, marker } of whole) out = out.split(piece).join(marker);
+  out = redactEncoded(out, whole);
+  for (const { piece, marker } of parts) out = out.split(piece).join(marker);
+  return redactEncoded(out, parts);
+}
+
+/** Whole secrets only, in plain and encoded spellings: the output layer's last line of defence (core.md §14.2). */
+export function maskSecrets(text: string, secrets: Iterable<string>): string {
+  const list = secretList(secrets);
+  let out = text;
+  for (const secret of list) out = out.split(secret).join('[redacted]');
+  return redactEncoded(
+    out,
+    list.map((piece) => ({ piece, marker: '[redacted]' })),
+  );
+}
+
+/** Text with its escapes decoded; `from[i]`/`to[i]` give the span of the original that decoded unit i came from. */
+interface Decoded {
+  readonly text: string;
+  readonly from: number[];
+  readonly to: number[];
+}
+
+const JSON_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+const HEX2 = /^[0-9a-fA-F]{2}$/;
+
+/** Decodes `\uXXXX`, `\"`-style JSON escapes and `%XX` URL escapes (UTF-8 sequences included), keeping a map. */
+function decodeEscapes(text: string): Decoded {
+  let out = '';
+  const from: number[] = [];
+  const to: number[] = [];
+  const emit = (s: string, start: number, end: number): void => {
+    out += s;
+    for (let k = 0; k < s.length; k++) {
+      from.push(start);
+      to.push(end);
+    }
+  };
+  for (let i = 0; i < text.length;) {
+    const c = text[i]!;
+    if (c === '\\' && text[i + 1] === 'u' && HEX4.test(text.slice(i + 2, i + 6))) {
+      emit(String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16)), i, i + 6);
+      i += 6;
+    } else if (c === '\\' && i + 1 < text.length && JSON_ESCAPES[text[i + 1]!] !== undefined) {
+      emit(JSON_ESCAPES[text[i + 1]!]!, i, i + 2);
+      i += 2;
+    } else if (c === '%' && HEX2.test(text.slice(i + 1, i + 3))) {
+      // A run of %XX: decoded as UTF-8 when it is valid, else byte by byte as Latin-1.
+      const bytes: number[] = [];
+      let j = i;
+      while (text[j] === '%' && HEX2.test(text.slice(j + 1, j + 3))) {
+        bytes.push(parseInt(text.slice(j + 1, j + 3), 16));
+        j += 3;
+      }
+      let decoded: string;
+      try {
+        decoded = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+      } catch {
+        decoded = String.fromCharCode(...bytes);
+      }
+      emit(decoded, i, j);
+      i = j;
+    } else {
+      emit(c, i, i + 1);
+      i += 1;
+    }
+  }
+  return { text: out, from, to };
+}
+
+/** Replaces the encoded spellings of each piece (in order; earlier replacements win overlaps). */
+function redactEncoded(text: string, replacements: ReadonlyArray<{ piece: string; marker: string }>): string {
+  if (replacements.length === 0 || (!text.includes('\\') && !text.includes('%'))) return text;
+  const decoded = decodeEscapes(text);
+  if (decoded.text === text) return text;
+  const spans: Array<{ start: number; end: number; marker: string }> = [];
+  const covered = new Uint8Array(decoded.text.length);
+  for (const { piece, marker } of replacements) {
+    for (let at = decoded.text.indexOf(piece); at >= 0; at = decoded.text.indexOf(piece, at + 1)) {
+      const last = at + piece.length - 1;
+      if (covered.subarray(at, last + 1).some((v) => v === 1)) continue;
+      covered.fill(1, at, last + 1);
+      spans.push({ start: decoded.from[at]!, end: decoded.to[last]!, marker });
+    }
+  }
+  spans.sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const { start, end, marker } of spans) out = out.slice(0, start) + marker + out.slice(end);
   return out;
 }
 

@@ -139,6 +139,21 @@ describe('add-api-key', () => {
         'env var name must be uppercase and contain only letters, digits, and underscore',
       ],
       [['add-api-key', 'a', '  '], 'provider is required'],
+      [
+        ['add-api-key', 'a', 'openai', '--env', 'CHATGPT_AUTH_JSON'],
+        "env var name 'CHATGPT_AUTH_JSON' is reserved: it holds the managed ChatGPT record",
+      ],
+      [['add-api-key', 'a', 'openai', '--env', 'PATH'], "env var name 'PATH' is reserved: programs and shells depend on it"],
+      [['add-api-key', 'a', 'openai', '--env', '_'], "env var name '_' is reserved: programs and shells depend on it"],
+      [
+        ['add-api-key', 'a', 'openai', '--env', 'LD_PRELOAD'],
+        "env var name 'LD_PRELOAD' is reserved: programs and shells depend on it",
+      ],
+      [
+        ['add-api-key', 'a', 'openai', '--env', 'LLM_AUTH_HOME'],
+        "env var name 'LLM_AUTH_HOME' is reserved: LLM_AUTH_* configures llm-auth itself",
+      ],
+      [['add-api-key', 'x', 'llm-auth'], "env var name 'LLM_AUTH_X_API_KEY' is reserved: LLM_AUTH_* configures llm-auth itself"],
       [['add-api-key', 'a', 'open\nai', '--env', 'K'], 'provider must be a single line'],
       [['add-api-key', 'a', 'openai', '--model', 'gpt\u2028x'], 'model must be a single line'],
       [['add-api-key', 'a', 'openai', '--api-base', 'https://x\r# BEGIN'], 'api_base must be a single line'],

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, ROOT, runBin, runCli } from '../helpers/cli.js';
+import { BIN, CANARY, ROOT, runBin, runCli } from '../helpers/cli.js';
 import { testEnv } from '../helpers/runtime.js';
 import { gitRepo, STORE_API_KEY, tmpDir, writeStore } from '../helpers/fs.js';
 
@@ -21,6 +21,11 @@ describe('usage errors: one `error:` line, exit 2', () => {
     [['add-api-key', 'a'], "error: missing required argument 'provider'"],
     [['add-api-key', 'a', 'b', '--model'], "error: option '--model <model>' argument missing"],
     [['--env-file'], "error: option '--env-file <path>' argument missing"],
+    // A mistyped option or a misplaced key is named, never echoed (core.md §8.10).
+    [['add-api-key', 'a', 'openai', `--kye=${CANARY}`], "error: unknown option '--kye'"],
+    [['add-api-key', 'a', 'openai', `-k${CANARY}`], "error: unknown option '-k'"],
+    [[CANARY], 'error: unknown command (not shown: it does not look like a command name)'],
+    [['--key', CANARY, 'status'], "error: unknown option '--key'"],
   ])('%j', async (args, line) => {
     const r = await runCli(args, { cwd: tmpDir() });
     expect(r).toMatchObject({ code: 2, stdout: '', stderr: `${line}\n` });

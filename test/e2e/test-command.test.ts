@@ -161,6 +161,39 @@ describe('test: api-key subtests', () => {
     expect(r2.stdout).not.toContain('sk-wrong');
   });
 
+  it('redacts the key echoed JSON-escaped or URL-encoded, whole or in part', async () => {
+    const key = 'sk-wrong-key-0123456789';
+    const dir = repo(research({}, key));
+    const escaped = key.replace(/-/g, '\\u002d');
+    const encoded = encodeURIComponent(key).replace(/-/g, '%2D');
+    api.script('GET /v1/models', {
+      status: 401,
+      headers: { 'content-type': 'application/json' },
+      body: `{"error":{"message":"bad key ${escaped}; see /keys?k=${encoded}; starts ${'sk\\u002dwron'}g, ends 456%37%389"}}`,
+    });
+    const r = await runCli(['test', 'research'], { cwd: dir });
+    expect(r.stdout).toBe(
+      'research.api-key: pass\nresearch.openai-api-key-auth: fail - HTTP 401: {"error":{"message":"bad key [redacted]; see /keys?k=[redacted]; starts [redacted-prefix], ends [redacted-suffix]"}}\n',
+    );
+  });
+
+  it('says what is wrong with a key that cannot be sent in a header (a line break, non-ASCII), sending nothing', async () => {
+    for (const [line, what] of [
+      ['OPENAI_API_KEY="sk-line\\nbreak-0123456789"', 'a line break'],
+      ["OPENAI_API_KEY='sk-typographic\u2013dash-0123456789'", 'a non-ASCII character'],
+      ['OPENAI_API_KEY="sk-bell\\x07-0123456789"', 'a control character'],
+    ]) {
+      const dir = repo({ ...research({}), lines: [line!] });
+      const start = api.requests.length;
+      const r = await runCli(['test', 'research'], { cwd: dir });
+      expect(r.stdout).toBe(
+        `research.api-key: pass\nresearch.openai-api-key-auth: fail - the key contains ${what}, which cannot be sent in an HTTP header\n`,
+      );
+      expect(r.code).toBe(1);
+      expect(api.requests.length).toBe(start);
+    }
+  });
+
   it('reports connection refused as one short line', async () => {
     const port = await closedPort();
     const dir = repo(research({ api_base: `http://127.0.0.1:${port}/v1`, model: 'gpt-4.1-mini' }));

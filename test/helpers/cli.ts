@@ -46,10 +46,23 @@ export interface InProcessOptions extends RunOptions {
   onStderr?: (text: string) => void;
 }
 
+/** The text with JSON `\uXXXX` and URL `%XX` escapes decoded: a secret echoed encoded is still a leak. */
+function decoded(text: string): string {
+  return text
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+    .replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
+}
+
 export function assertNoCanary(text: string, where: string): void {
   for (const canary of [...CANARIES, ...plantedSecrets]) {
     for (const piece of [canary, canary.slice(0, 8), canary.slice(-6)]) {
-      if (text.includes(piece))
+      if (text.includes(piece) || decoded(text).includes(piece))
         throw new Error(`canary secret (or its prefix/suffix) printed on ${where}: ${JSON.stringify(text)}`);
     }
   }

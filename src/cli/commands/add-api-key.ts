@@ -1,7 +1,8 @@
 // `add-api-key <surface> <provider>` (core.md §9): validates, checks the store, appends an envelope under the lock.
 import { LlmAuthError } from '../../lib/errors.js';
-import { containsLineSeparator, pyTrim } from '../../lib/python.js';
+import { containsLineSeparator, pyTrim, repr } from '../../lib/python.js';
 import type { NewEnvelope } from '../../store/index.js';
+import { reservedVariable } from '../../store/reserved.js';
 import { openStoreFor, type Invocation } from '../context.js';
 
 export interface AddApiKeyOptions {
@@ -51,6 +52,8 @@ export async function addApiKeyCommand(
   if (!SURFACE_NAME.test(surface)) throw fail('surface must contain only letters, digits, dot, underscore, or dash');
   const envName = options.env ? options.env : defaultEnvName(surface, providerTyped);
   if (!ENV_NAME.test(envName)) throw fail('env var name must be uppercase and contain only letters, digits, and underscore');
+  const reserved = reservedVariable(envName);
+  if (reserved !== undefined) throw fail(`env var name ${repr(envName)} is reserved: ${reserved}`);
   const provider = pyTrim(providerTyped).toLowerCase();
   if (provider === '') throw fail('provider is required');
   // Metadata must not be able to create lines in the store (core.md §15).

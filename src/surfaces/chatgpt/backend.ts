@@ -98,7 +98,7 @@ function judgeAnswer(result: HttpResult, options: TestOptions, model: string, se
     text = readJsonAnswer(parsed.value);
   } else {
     const reading = readSse(result.text);
-    if (options.verbose) for (const type of reading.events) options.trace(type);
+    if (options.verbose) for (const type of reading.events) options.trace(redactSecrets(type, secrets()));
     if (!reading.ok) return fail(NAME, clean(reading.error, secrets()));
     text = reading.text;
   }
