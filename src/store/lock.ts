@@ -167,7 +167,7 @@ function tryCreate(p: StorePath, lockPath: string, body: string, rt: Runtime): b
       fs.rmSync(tmp, { force: true });
     }
   } catch (err) {
-    throw storeError(`could not lock ${p.display}: ${systemErrorReason(err)}`);
+    throw storeError(`could not write ${p.display}: ${systemErrorReason(err)}`);
   }
 }
 

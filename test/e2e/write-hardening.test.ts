@@ -66,6 +66,16 @@ describe('a full disk', () => {
       });
       expect(fs.readFileSync(store).equals(before)).toBe(true);
       expect(listDir(disk.dir)).toEqual(['.env']);
+      // A disk so full that not even the lock fits: the same error, nothing left behind.
+      try {
+        fs.writeFileSync(path.join(disk.dir, 'filler'), Buffer.alloc(64 * 1024));
+      } catch {
+        // filled up to the last block
+      }
+      const full = await runCli(['--env-file', store, 'add-api-key', 'new', 'openai'], { cwd: disk.dir });
+      expect(full).toMatchObject({ code: 1, stderr: `error: could not write ${store}: ENOSPC: no space left on device\n` });
+      expect(fs.readFileSync(store).equals(before)).toBe(true);
+      expect(listDir(disk.dir)).toEqual(['.env', 'filler']);
     } finally {
       disk.unmount();
     }
