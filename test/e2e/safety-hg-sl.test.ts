@@ -113,6 +113,14 @@ describe('Sapling safety checks (stand-in sl)', () => {
     );
   });
 
+  it("runs no hook from the repository's own config (HGRCSKIPREPO)", async () => {
+    const { dir, home } = slRepo({ ignored: ['.env'] });
+    const slDir = fs.existsSync(path.join(dir, '.sl')) ? path.join(dir, '.sl') : path.join(dir, '.git', 'sl');
+    fs.writeFileSync(path.join(slDir, 'config'), `[hooks]\npre-status = touch ${path.join(dir, 'hook-ran')}\n`);
+    expect(await runCli(['status'], { cwd: dir, path: SAPLING_PATH, home })).toMatchObject({ code: 0, stderr: '' });
+    expect(fs.existsSync(path.join(dir, 'hook-ran'))).toBe(false);
+  });
+
   it('refuses not ignored, tracked and in-history stores with the Sapling wording', async () => {
     const a = slRepo({});
     expect(await runCli(['status'], { cwd: a.dir, path: SAPLING_PATH, home: a.home })).toMatchObject({
