@@ -212,13 +212,23 @@ interface WriteJob {
   readonly system: WriteSystem;
 }
 
-/** The private directory for temporary copies inside the VCS directory, 0700 and owned like its parent. */
-function prepareTempDir(sidecar: Sidecar): void {
-  if (!sidecar.private) return;
+const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+/**
+ * Where this write's temporary copy goes: the private directory inside the VCS directory (made 0700 and owned
+ * like its parent), or, when the VCS directory cannot be written (a repository shared read-only), next to
+ * the store as outside a repository.
+ */
+function tempLocation(sidecar: Sidecar): { dir: string; prefix: string } {
+  const beside = sidecar.places[sidecar.places.length - 1]!;
+  if (!sidecar.private) return beside;
+  const chosen = { dir: sidecar.tempDir, prefix: sidecar.tempPrefix };
   try {
     fs.mkdirSync(sidecar.tempDir, { mode: 0o700 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (code === 'EEXIST') return chosen;
+    if (UNWRITABLE.has(code)) return beside;
     throw err;
   }
   fs.chmodSync(sidecar.tempDir, 0o700);
@@ -232,13 +242,14 @@ function prepareTempDir(sidecar: Sidecar): void {
       // not root: the directory is ours, as the files we write into it
     }
   }
+  return chosen;
 }
 
 /** Writes a temporary file and renames it over the store; false when the store changed meanwhile. */
 function writeAtomically(job: WriteJob, bytes: Uint8Array, before: string): boolean {
   const { p, rt, sidecar } = job;
   const keep = ownershipOf(p);
-  const tmp = path.join(sidecar.tempDir, `${sidecar.tempPrefix}llm-auth-${rt.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  let tmp = '';
   const cleanup = (): void => {
     try {
       fs.unlinkSync(tmp);
@@ -248,7 +259,8 @@ function writeAtomically(job: WriteJob, bytes: Uint8Array, before: string): bool
   };
   const unregister = onInterrupt(cleanup);
   try {
-    prepareTempDir(sidecar);
+    const where = tempLocation(sidecar);
+    tmp = path.join(where.dir, `${where.prefix}llm-auth-${rt.pid}-${randomBytes(4).toString('hex')}.tmp`);
     const fd = fs.openSync(tmp, 'wx', 0o600);
     try {
       try {

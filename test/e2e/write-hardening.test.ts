@@ -173,6 +173,31 @@ describe('temporary copies and leftovers', () => {
     expect(listDir(dir)).toEqual(['.env', '.git', '.gitignore']);
   });
 
+  // chattr +i makes the VCS directory unwritable even for root; skipped where the filesystem has no such flag.
+  const canChattr = ((): boolean => {
+    const probe = path.join(tmpDir(), 'probe');
+    try {
+      execFileSync('chattr', ['+i', path.dirname(probe)], { stdio: 'ignore' });
+      execFileSync('chattr', ['-i', path.dirname(probe)], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!canChattr)('a VCS directory that cannot be written: the copy is made next to the store instead', async () => {
+    const { dir, store } = repo();
+    execFileSync('chattr', ['+i', path.join(dir, '.git')]);
+    try {
+      expect(await runCli(['add-api-key', 'a', 'openai', '--key', CANARY], { cwd: dir })).toMatchObject({ code: 0, stderr: '' });
+    } finally {
+      execFileSync('chattr', ['-i', path.join(dir, '.git')]);
+    }
+    expect(fs.readFileSync(store, 'utf8')).toContain(`OPENAI_A_API_KEY=${CANARY}\n`);
+    expect(fs.existsSync(path.join(dir, '.git', 'llm-auth'))).toBe(false);
+    expect(listDir(dir)).toEqual(['.env', '.git', '.gitignore']);
+  });
+
   it('every command (status too) removes copies and locks that dead writers left; a live writer keeps its own', async () => {
     const { dir, store } = repo();
     writeStore(store, 'A=1\n');
