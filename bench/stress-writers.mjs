@@ -14,11 +14,12 @@ const [processes, writes, rounds] = [2, 3, 4].map((i, k) => Number(process.argv[
 
 function run(args, cwd, env) {
   return new Promise((resolve) => {
+    const started = performance.now();
     const child = spawn(cli, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (b) => (stderr += b));
     child.stdout.resume();
-    child.on('close', (code) => resolve({ code, stderr }));
+    child.on('close', (code) => resolve({ code, stderr, ms: performance.now() - started }));
   });
 }
 
@@ -29,11 +30,13 @@ for (let round = 1; round <= rounds; round++) {
   execFileSync('git', ['init', '-q', dir], { env });
   fs.writeFileSync(path.join(dir, '.gitignore'), '/.env\n');
   const errors = [];
+  let slowest = 0;
   const started = Date.now();
   await Promise.all(
     Array.from({ length: processes }, async (_, p) => {
       for (let w = 0; w < writes; w++) {
         const r = await run(['add-api-key', `p${p}w${w}`, 'openai', '--key', `sk-stress-${p}-${w}-0123456789`], dir, env);
+        slowest = Math.max(slowest, r.ms);
         if (r.code !== 0) errors.push(`p${p}w${w}: exit ${r.code}: ${r.stderr.trim().split('\n').pop()}`);
       }
     }),
@@ -47,7 +50,7 @@ for (let round = 1; round <= rounds; round++) {
   const expected = processes * writes;
   console.log(
     `round ${round}: ${begins}/${expected} envelopes, ${keys}/${expected} keys, ${errors.length} errors, ` +
-      `${leftovers.length} leftovers, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `${leftovers.length} leftovers, ${((Date.now() - started) / 1000).toFixed(1)} s, slowest run ${(slowest / 1000).toFixed(1)} s`,
   );
   for (const e of errors.slice(0, 5)) console.log(`  ${e}`);
   if (begins !== expected || keys !== expected || errors.length > 0 || leftovers.length > 0) failedRounds++;

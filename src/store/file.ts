@@ -142,7 +142,13 @@ export async function withStoreLock<T>(
     throw writeFailed(p, err);
   }
   const sidecar = sidecarOf(p);
-  const lock = await acquireLock(p, rt, options);
+  let queue: { dir: string; prefix: string } | undefined;
+  try {
+    queue = tempLocation(sidecar);
+  } catch {
+    queue = undefined; // waiters then poll in no order
+  }
+  const lock = await acquireLock(p, rt, { ...options, queue });
   try {
     sweepLeftovers(sidecar, rt, { locked: true });
     return await fn({
@@ -189,9 +195,15 @@ export function sweepLeftovers(sidecar: Sidecar, rt: Runtime, options: { locked:
       const pid = leftoverPid(name, place.prefix);
       if (pid === undefined) continue;
       const full = path.join(place.dir, name);
-      const storeCopy = name.slice(place.prefix.length).startsWith('llm-auth-');
-      let abandoned = (storeCopy && options.locked) || pid === rt.pid || !rt.isAlive(pid);
-      if (!abandoned && !storeCopy) {
+      const rest = name.slice(place.prefix.length);
+      const storeCopy = rest.startsWith('llm-auth-');
+      const waiter = rest.startsWith('wait.');
+      // A waiter's queue entry may be as old as the lock timeout: only a dead pid makes it a leftover.
+      const ageMatters = !storeCopy && !waiter;
+      // Our own pid: a copy or half-made lock of this process is not in progress while we sweep (both are
+      // made synchronously); a queue entry of this process may belong to another store handle that waits.
+      let abandoned = (storeCopy && options.locked) || (pid === rt.pid && !waiter) || !rt.isAlive(pid);
+      if (!abandoned && ageMatters) {
         try {
           abandoned = rt.now() - fs.statSync(full).mtimeMs > 10_000;
         } catch {

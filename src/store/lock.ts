@@ -8,6 +8,7 @@ import { onInterrupt } from '../lib/interrupt.js';
 import { parseJson } from '../lib/http.js';
 import { optionalString, schema } from '../lib/schema.js';
 import type { Runtime } from '../lib/runtime.js';
+import { joinQueue, type QueuePlace, type WaitQueue } from './queue.js';
 import { writeAll } from './syscalls.js';
 import type { StorePath } from './path.js';
 
@@ -16,6 +17,8 @@ export interface LockOptions {
   timeoutMs?: number;
   /** `warning: waiting for {path}.lock ...`, once, after 1 s of waiting. */
   warn?: (message: string) => void;
+  /** Where waiters queue up (the sidecar directory); without it they poll in no order. */
+  queue?: QueuePlace;
 }
 
 export interface HeldLock {
@@ -210,29 +213,48 @@ function hold(lockPath: string, nonce: string, rt: Runtime): HeldLock {
   };
 }
 
-/** The store lock (core.md §7.1): exclusive create of `{store}.lock`, stale takeover, heartbeat. */
+const HEAD_POLL_MS = [10, 20] as const;
+const POLL_MS = [50, 100] as const;
+/** How often a waiter behind others still tries the lock itself. */
+const BEHIND_TRY_MS = 1000;
+
+/** The store lock (core.md §7.1): exclusive create of `{store}.lock`, stale takeover, heartbeat, waiting in turn. */
 export async function acquireLock(p: StorePath, rt: Runtime, options: LockOptions = {}): Promise<HeldLock> {
   const lockPath = `${p.absolute}.lock`;
   const timeoutMs = options.timeoutMs ?? 120_000;
   const nonce = randomBytes(8).toString('hex');
   const started = rt.now();
   let warned = false;
-  for (;;) {
-    const body = lockBody(rt, nonce);
-    if (tryCreate(p, lockPath, body, rt)) return hold(lockPath, nonce, rt);
-    const info = await inspectLock(lockPath, rt).catch(() => undefined);
-    if (!info) continue;
-    if (info.stale) {
-      await breakStaleLock(p, lockPath, info, rt).catch(() => undefined);
-      continue;
+  let queue: WaitQueue | undefined;
+  let lastTry = started;
+  let first = true;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const tries = attempt === 0 || first || rt.now() - lastTry >= BEHIND_TRY_MS;
+      if (tries) {
+        lastTry = rt.now();
+        if (tryCreate(p, lockPath, lockBody(rt, nonce), rt)) return hold(lockPath, nonce, rt);
+      }
+      const info = await inspectLock(lockPath, rt).catch(() => undefined);
+      if (!info && tries) continue; // released in between: try again at once
+      if (info?.stale) {
+        await breakStaleLock(p, lockPath, info, rt).catch(() => undefined);
+        continue;
+      }
+      if (queue === undefined && options.queue) queue = joinQueue(options.queue, rt);
+      first = queue === undefined || queue.first();
+      const waited = rt.now() - started;
+      const holder = info?.pid ?? 'unknown';
+      if (waited >= timeoutMs) throw storeError(`timed out waiting for ${p.display}.lock (held by pid ${holder})`);
+      if (!warned && waited >= WARN_AFTER_MS && info) {
+        warned = true;
+        options.warn?.(`waiting for ${p.display}.lock (held by pid ${holder})`);
+      }
+      const [low, high] = first ? HEAD_POLL_MS : POLL_MS;
+      await rt.sleep(Math.min(low + Math.random() * (high - low), Math.max(1, timeoutMs - waited)));
     }
-    const waited = rt.now() - started;
-    if (waited >= timeoutMs) throw storeError(`timed out waiting for ${p.display}.lock (held by pid ${info.pid})`);
-    if (!warned && waited >= WARN_AFTER_MS) {
-      warned = true;
-      options.warn?.(`waiting for ${p.display}.lock (held by pid ${info.pid})`);
-    }
-    await rt.sleep(Math.min(50 + Math.random() * 50, Math.max(1, timeoutMs - waited)));
+  } finally {
+    queue?.leave();
   }
 }
 

@@ -56,11 +56,13 @@ export function sidecarOf(p: StorePath): Sidecar {
 const TEMP_NAME = /^(?:llm-auth-|lock\.)(\d+)-[0-9a-f]{8}\.tmp$/;
 /** Left by llm-auth 0.2.0's lock takeover. */
 const STALE_ASIDE = /^lock\.stale-(\d+)-[0-9a-f]{8}$/;
+/** A waiter's place in the lock queue (src/store/queue.ts). */
+const WAITER = /^wait\.\d{15}-(\d+)-[0-9a-f]{8}$/;
 
 /** The pid in a leftover's name, when the name is one of ours for this store. */
 export function leftoverPid(name: string, prefix: string): number | undefined {
   if (!name.startsWith(prefix)) return undefined;
   const rest = name.slice(prefix.length);
-  const match = TEMP_NAME.exec(rest) ?? STALE_ASIDE.exec(rest);
+  const match = TEMP_NAME.exec(rest) ?? STALE_ASIDE.exec(rest) ?? WAITER.exec(rest);
   return match ? Number(match[1]) : undefined;
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { renameOver, withStoreLock } from '../../src/store/file.js';
 import { acquireLock } from '../../src/store/lock.js';
 import { tmpDir } from '../helpers/fs.js';
-import { FakeClock, testRuntime } from '../helpers/runtime.js';
+import { deadPid, FakeClock, testRuntime } from '../helpers/runtime.js';
 
 const runtime = (dir: string, clock = new FakeClock()) => testRuntime({ cwd: dir, clock });
 
@@ -130,5 +130,46 @@ describe('systemErrorReason', () => {
     );
     expect(systemErrorReason(Object.assign(new Error('weird'), { code: 'EWEIRD' }))).toBe('EWEIRD');
     expect(systemErrorReason(null)).toBe('EUNKNOWN');
+  });
+});
+
+describe('waiting in turn', () => {
+  const held = (dir: string) => {
+    const p = { absolute: path.join(dir, '.env'), display: '.env' };
+    // A live holder: this process, with another nonce.
+    fs.writeFileSync(
+      `${p.absolute}.lock`,
+      JSON.stringify({ created_at: 1, host: os.hostname(), nonce: 'x', pid: process.pid }) + '\n',
+    );
+    return p;
+  };
+
+  it('the first waiter polls every 10-20 ms; one behind a live older waiter every 50-100 ms, and leaves no entry', async () => {
+    const dir = tmpDir();
+    const p = held(dir);
+    const queue = { dir, prefix: '.env.' };
+    const alone = new FakeClock();
+    await expect(acquireLock(p, runtime(dir, alone), { timeoutMs: 500, queue })).rejects.toThrow('timed out');
+    expect(alone.sleeps.length).toBeGreaterThan(20);
+    expect(alone.sleeps.every((ms) => ms >= 10 && ms <= 20)).toBe(true);
+
+    fs.writeFileSync(path.join(dir, `.env.wait.${'0'.repeat(15)}-${process.pid}-00000000`), '');
+    const behind = new FakeClock();
+    await expect(acquireLock(p, runtime(dir, behind), { timeoutMs: 500, queue })).rejects.toThrow('timed out');
+    expect(behind.sleeps.every((ms) => ms >= 50 && ms <= 100)).toBe(true);
+    expect(fs.readdirSync(dir).sort()).toEqual(['.env.lock', `.env.wait.${'0'.repeat(15)}-${process.pid}-00000000`]);
+  });
+
+  it('an older waiter whose process is gone loses its place (and its entry)', async () => {
+    const dir = tmpDir();
+    const p = held(dir);
+    const dead = path.join(dir, `.env.wait.${'0'.repeat(15)}-${deadPid()}-00000000`);
+    fs.writeFileSync(dead, '');
+    const clock = new FakeClock();
+    await expect(acquireLock(p, runtime(dir, clock), { timeoutMs: 300, queue: { dir, prefix: '.env.' } })).rejects.toThrow(
+      'timed out',
+    );
+    expect(clock.sleeps.every((ms) => ms >= 10 && ms <= 20)).toBe(true);
+    expect(fs.existsSync(dead)).toBe(false);
   });
 });
