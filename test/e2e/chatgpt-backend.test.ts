@@ -156,6 +156,19 @@ describe('test: live ChatGPT backend check', () => {
     expect(completionLine(verbose.stdout)).toBe(PASS);
   });
 
+  it('--verbose event types get the prefix and suffix redaction too', async () => {
+    const { dir, access } = liveRepo();
+    const odd = `echo.${access.slice(0, 8)}.${access.slice(-6)}`;
+    fake.script(ROUTE, {
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      body: sse([{ type: odd }, ...HAPPY_EVENTS()]),
+    });
+    const r = await runCli(['test', 'chatgpt', '--verbose'], { cwd: dir, env: fake.env() });
+    expect(r.stderr.split('\n')[0]).toBe('echo.[redacted-prefix].[redacted-suffix]');
+    expect(completionLine(r.stdout)).toBe(PASS);
+  });
+
   it('refreshes an expired token first, and refreshes once after a 401', async () => {
     const expired = liveRepo({ exp: Math.floor(Date.now() / 1000) - 5 });
     const start = fake.requests.length;
