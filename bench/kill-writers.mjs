@@ -4,6 +4,8 @@
 // would see or that hold a secret after the next command, and how long that next command took (it must take
 // over a dead writer's lock at once). Not part of `npm test`; prints figures, exits 1 on any defect.
 import { execFileSync, spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { clearTimeout, setTimeout } from 'node:timers';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -3,6 +3,7 @@
 // in a git repository. Counts what the store holds afterwards and every failed run. Not part of `npm test`
 // (minutes of CPU); it prints figures and exits 1 when an envelope is missing or a run failed.
 import { execFileSync, spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
