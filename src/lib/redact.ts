@@ -27,12 +27,9 @@ function pieces(list: readonly string[]): Array<{ piece: string; marker: string 
  */
 export function redactSecrets(text: string, secrets: Iterable<string>): string {
   const list = secretList(secrets);
-  const whole = list.map((piece) => ({ piece, marker: '[redacted]' }));
-  const parts = pieces(list);
   // Whole values in every spelling before any prefix or suffix, which would break an encoded whole match.
-  let out = text;
-  for (const { piece, marker } of whole) out = out.split(piece).join(marker);
-  out = redactEncoded(out, whole);
+  let out = maskSecrets(text, list);
+  const parts = pieces(list);
   for (const { piece, marker } of parts) out = out.split(piece).join(marker);
   return redactEncoded(out, parts);
 }

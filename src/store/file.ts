@@ -7,7 +7,7 @@ import { onInterrupt } from '../lib/interrupt.js';
 import type { Runtime } from '../lib/runtime.js';
 import { acquireLock, type LockOptions } from './lock.js';
 import type { StorePath } from './path.js';
-import { leftoverPid, sidecarOf, type Sidecar } from './sidecar.js';
+import { leftoverOf, sidecarOf, type Sidecar } from './sidecar.js';
 import { realSystem, writeAll, type WriteSystem } from './syscalls.js';
 
 /** Larger stores are refused: a credential file is a few kilobytes, and a huge one is a mistake or an attack. */
@@ -192,18 +192,15 @@ export function sweepLeftovers(sidecar: Sidecar, rt: Runtime, options: { locked:
       continue;
     }
     for (const name of names) {
-      const pid = leftoverPid(name, place.prefix);
-      if (pid === undefined) continue;
+      const leftover = leftoverOf(name, place.prefix);
+      if (leftover === undefined) continue;
+      const { kind, pid } = leftover;
       const full = path.join(place.dir, name);
-      const rest = name.slice(place.prefix.length);
-      const storeCopy = rest.startsWith('llm-auth-');
-      const waiter = rest.startsWith('wait.');
-      // A waiter's queue entry may be as old as the lock timeout: only a dead pid makes it a leftover.
-      const ageMatters = !storeCopy && !waiter;
       // Our own pid: a copy or half-made lock of this process is not in progress while we sweep (both are
       // made synchronously); a queue entry of this process may belong to another store handle that waits.
-      let abandoned = (storeCopy && options.locked) || (pid === rt.pid && !waiter) || !rt.isAlive(pid);
-      if (!abandoned && ageMatters) {
+      let abandoned = (kind === 'store-copy' && options.locked) || (pid === rt.pid && kind !== 'waiter') || !rt.isAlive(pid);
+      // A half-made lock lives for microseconds; a waiter's entry may be as old as the lock timeout.
+      if (!abandoned && (kind === 'lock-temp' || kind === 'stale-aside')) {
         try {
           abandoned = rt.now() - fs.statSync(full).mtimeMs > 10_000;
         } catch {

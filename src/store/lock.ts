@@ -102,8 +102,7 @@ async function breakStaleLock(p: StorePath, lockPath: string, judged: LockInfo, 
   const body = lockBody(rt, randomBytes(8).toString('hex'));
   if (!tryCreate(p, breaker, body, rt)) {
     // Another contender is breaking it; or one died doing so, and its breaker must go first.
-    const other = await inspectLock(breaker, rt, STALE_BREAKER_AGE_MS).catch(() => undefined);
-    if (other?.stale) await removeIfSame(breaker, other);
+    await clearStaleBreaker(breaker, rt).catch(() => undefined);
     return;
   }
   try {
@@ -111,6 +110,12 @@ async function breakStaleLock(p: StorePath, lockPath: string, judged: LockInfo, 
   } finally {
     await fsp.unlink(breaker).catch(() => undefined);
   }
+}
+
+/** Removes a takeover's `{lock}.break` whose maker died or that is over 10 s old. */
+async function clearStaleBreaker(breaker: string, rt: Runtime): Promise<void> {
+  const info = await inspectLock(breaker, rt, STALE_BREAKER_AGE_MS);
+  if (info?.stale) await removeIfSame(breaker, info);
 }
 
 /** Unlinks the file if it is still the judged instance. */
@@ -267,10 +272,7 @@ export async function clearStaleLock(p: StorePath, rt: Runtime): Promise<void> {
   try {
     const info = await inspectLock(lockPath, rt);
     if (info?.stale) await breakStaleLock(p, lockPath, info, rt);
-    else if (!info) {
-      const breaker = await inspectLock(`${lockPath}.break`, rt, STALE_BREAKER_AGE_MS);
-      if (breaker?.stale) await removeIfSame(`${lockPath}.break`, breaker);
-    }
+    else if (!info) await clearStaleBreaker(`${lockPath}.break`, rt);
   } catch {
     // a lock we cannot read is the next writer's to judge
   }

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findMarker, realLocation } from '../safety/discover.js';
+import { waiterPid } from './queue.js';
 import type { StorePath } from './path.js';
 
 export interface Sidecar {
@@ -52,17 +53,29 @@ export function sidecarOf(p: StorePath): Sidecar {
   return { lock, tempDir: storeDir, tempPrefix: beside.prefix, private: false, places: [beside] };
 }
 
-/** `{prefix}llm-auth-{pid}-{8 hex}.tmp`: a store copy; `{prefix}lock.{pid}-{8 hex}.tmp`: a lock being made. */
-const TEMP_NAME = /^(?:llm-auth-|lock\.)(\d+)-[0-9a-f]{8}\.tmp$/;
+/** `{prefix}llm-auth-{pid}-{8 hex}.tmp`: a store copy. */
+const STORE_COPY = /^llm-auth-(\d+)-[0-9a-f]{8}\.tmp$/;
+/** `{prefix}lock.{pid}-{8 hex}.tmp`: a lock being made. */
+const LOCK_TEMP = /^lock\.(\d+)-[0-9a-f]{8}\.tmp$/;
 /** Left by llm-auth 0.2.0's lock takeover. */
 const STALE_ASIDE = /^lock\.stale-(\d+)-[0-9a-f]{8}$/;
-/** A waiter's place in the lock queue (src/store/queue.ts). */
-const WAITER = /^wait\.\d{15}-(\d+)-[0-9a-f]{8}$/;
 
-/** The pid in a leftover's name, when the name is one of ours for this store. */
-export function leftoverPid(name: string, prefix: string): number | undefined {
+/** What a file of ours is: a store copy, a half-made lock, an old takeover's leftover, a waiter's queue entry. */
+export type LeftoverKind = 'store-copy' | 'lock-temp' | 'stale-aside' | 'waiter';
+
+/** The kind of a file of this store and the pid that made it; undefined for any other name. */
+export function leftoverOf(name: string, prefix: string): { kind: LeftoverKind; pid: number } | undefined {
   if (!name.startsWith(prefix)) return undefined;
   const rest = name.slice(prefix.length);
-  const match = TEMP_NAME.exec(rest) ?? STALE_ASIDE.exec(rest) ?? WAITER.exec(rest);
-  return match ? Number(match[1]) : undefined;
+  const waiter = waiterPid(rest);
+  if (waiter !== undefined) return { kind: 'waiter', pid: waiter };
+  for (const [kind, pattern] of [
+    ['store-copy', STORE_COPY],
+    ['lock-temp', LOCK_TEMP],
+    ['stale-aside', STALE_ASIDE],
+  ] as const) {
+    const match = pattern.exec(rest);
+    if (match) return { kind, pid: Number(match[1]) };
+  }
+  return undefined;
 }
