@@ -6,6 +6,7 @@ import type { Runtime } from '../lib/runtime.js';
 import { createRuntime } from '../runtime.js';
 import { VERSION } from '../version.js';
 import { addApiKeyCommand, type AddApiKeyOptions } from './commands/add-api-key.js';
+import { addGatewayCommand, type AddGatewayOptions } from './commands/add-gateway.js';
 import { loginCommand, type LoginOptions } from './commands/login.js';
 import { renewCommand } from './commands/renew.js';
 import { statusCommand } from './commands/status.js';
@@ -23,6 +24,9 @@ Examples:
   llm-auth renew                                    refresh every surface with renew=true
   llm-auth add-api-key research openai --model gpt-4.1-mini
   llm-auth add-api-key evals openrouter --env OPENROUTER_API_KEY --api-base https://openrouter.ai/api/v1
+  llm-auth add-gateway corp --portal https://portal.example.com --api-base https://llm.example.com/v1
+  pbpaste | llm-auth login corp --with-token        store a portal session for a gateway surface
+  llm-auth renew corp                               renew the gateway key when it stopped working
   llm-auth --env-file ~/src/app/.env status         a store other than ./.env
 
 Exit codes:
@@ -84,18 +88,21 @@ function addReadCommands(program: Command, select: Select): void {
 function addWriteCommands(program: Command, select: Select): void {
   program
     .command('login')
-    .description('sign in: ChatGPT subscription through the device-code flow (refreshes first when it can)')
+    .description('sign in: ChatGPT through the device-code flow, or store a gateway portal session')
     .argument('[surface]', 'the surface (default: the only login-capable one, else chatgpt)')
-    .option('--timeout <seconds>', 'give up waiting for the sign-in after this many seconds (default 180)')
+    .option(
+      '--timeout <seconds>',
+      'give up waiting for the sign-in (gateway: for each request) after this many seconds (default 180)',
+    )
     .option('--no-browser', 'do not open the verification page')
     .option('--with-token', 'read a portal session token from stdin (gateway-key surfaces)')
     .action((surface: string | undefined, options: LoginOptions) => select((inv) => loginCommand(inv, surface, options)));
 
   program
     .command('renew')
-    .description('refresh renewable surfaces (ChatGPT tokens rotate; safe to run from cron)')
+    .description('refresh ChatGPT tokens and renew gateway keys (a valid key costs one GET; safe to run from cron)')
     .argument('[surface]', 'only surfaces with this name (default: every surface with renew=true)')
-    .option('--force', 'refresh even when another process refreshed within the last minute')
+    .option('--force', 'renew without probing first, even when another process renewed within the last minute')
     .action((surface: string | undefined, options: { force?: boolean }) => select((inv) => renewCommand(inv, surface, options)));
 
   program
@@ -111,6 +118,19 @@ function addWriteCommands(program: Command, select: Select): void {
     .action((surface: string, provider: string, options: AddApiKeyOptions) =>
       select((inv) => addApiKeyCommand(inv, surface, provider, options)),
     );
+
+  program
+    .command('add-gateway')
+    .description("append a gateway-key envelope: an organisation's portal that mints short-lived gateway keys")
+    .argument('<surface>', 'surface name (letters, digits, dot, underscore, dash)')
+    .requiredOption('--portal <url>', 'the portal (Open WebUI) base URL, https')
+    .requiredOption('--api-base <url>', 'the gateway (LiteLLM) base URL with /v1, https')
+    .option('--env <name>', 'variable holding the key (default LLM_AUTH_{SURFACE}_GATEWAY_KEY)')
+    .option('--session-env <name>', 'variable holding the portal session (default LLM_AUTH_{SURFACE}_PORTAL_SESSION)')
+    .option('--key-path <path>', 'key route on the portal (default /api/v1/auths/api_key)')
+    .option('--clients <list>', 'clients `env` and `exec` feed (default claude,codex,gemini,opencode)')
+    .option('--session-command <cmd>', 'shell command that prints a fresh session token')
+    .action((surface: string, options: AddGatewayOptions) => select((inv) => addGatewayCommand(inv, surface, options)));
 }
 
 /**

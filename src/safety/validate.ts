@@ -53,7 +53,7 @@ interface CheckPlan {
   readonly marker: Marker;
   readonly storeReal: string;
   readonly requireIgnored: boolean;
-  readonly purpose: 'add-api-key' | 'other';
+  readonly purpose: 'add-api-key' | 'add-gateway' | 'other';
   readonly warn: (message: string) => void;
 }
 
@@ -62,8 +62,8 @@ const toRelFrom = (plan: CheckPlan, root: string): string => toRel(root, plan.st
 function notIgnored(plan: CheckPlan, vcs: VcsName, rel: string): Error {
   const { p } = plan;
   return storeError(
-    plan.purpose === 'add-api-key'
-      ? `refusing to write API key surface to ${p.display}: ${p.display} is not ignored by ${vcs}`
+    plan.purpose !== 'other'
+      ? `refusing to write ${plan.purpose === 'add-api-key' ? 'API key' : 'gateway'} surface to ${p.display}: ${p.display} is not ignored by ${vcs}`
       : `${p.display} is not ignored by ${vcs}; add ${MESSAGES[vcs].pattern(rel)} to ${MESSAGES[vcs].ignorefile}`,
   );
 }
@@ -132,7 +132,7 @@ export interface SafetyOptions {
   /** false only for `add-api-key --allow-unignored`: skips the ignored check and nothing else. */
   requireIgnored?: boolean;
   /** `add-api-key` words the not-ignored failure differently. */
-  purpose?: 'add-api-key' | 'other';
+  purpose?: 'add-api-key' | 'add-gateway' | 'other';
   warn?: (message: string) => void;
 }
 

@@ -56,6 +56,14 @@ export interface LockedStore {
   setVariable(surface: EnvelopeId, key: string, value: string): void;
   /** Sets or (undefined) removes a `# key=value` line inside an envelope. */
   setMetadata(surface: EnvelopeId, key: string, value: string | undefined): void;
+  /** Several variables and metadata lines of one envelope in one atomic write; this process uses the values. */
+  updateEnvelope(surface: EnvelopeId, change: EnvelopeChange): void;
+}
+
+export interface EnvelopeChange {
+  readonly variables?: ReadonlyArray<readonly [string, string]>;
+  /** undefined removes the line. */
+  readonly metadata?: ReadonlyArray<readonly [string, string | undefined]>;
 }
 
 /** The file's own view: no environment shadows its values. */
@@ -165,6 +173,15 @@ export class Store implements StoreView {
           },
           setMetadata: (surface, key, value) =>
             file.write((current) => setEnvelopeMetadata(current?.text ?? '', surface, key, value)),
+          updateEnvelope: (surface, change) => {
+            file.write((current) => {
+              let text = current?.text ?? '';
+              for (const [key, value] of change.variables ?? []) text = setEnvelopeVariable(text, surface, key, value);
+              for (const [key, value] of change.metadata ?? []) text = setEnvelopeMetadata(text, surface, key, value);
+              return text;
+            });
+            for (const [key, value] of change.variables ?? []) this.setValue(key, value);
+          },
         }),
       { warn: this.warn },
     );

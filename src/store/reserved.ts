@@ -42,7 +42,10 @@ const PROCESS_PREFIXES = ['LC_', 'LD_', 'DYLD_', 'NODE_', 'BASH_', 'GIT_', 'SSH_
 /** Why a surface may not use this variable name, or undefined when it may. */
 export function reservedVariable(name: string): string | undefined {
   if (name === 'CHATGPT_AUTH_JSON') return 'it holds the managed ChatGPT record';
-  if (name.startsWith('LLM_AUTH_')) return 'LLM_AUTH_* configures llm-auth itself';
+  // llm-auth's settings are LLM_AUTH_*; the names it gives gateway surfaces (gateway.md §2.2) are not settings.
+  if (name.startsWith('LLM_AUTH_') && !/_(GATEWAY_KEY|PORTAL_SESSION)$/.test(name)) {
+    return 'LLM_AUTH_* configures llm-auth itself';
+  }
   if (PROCESS_NAMES.has(name) || PROCESS_PREFIXES.some((p) => name.startsWith(p))) {
     return 'programs and shells depend on it';
   }

@@ -47,6 +47,29 @@ export type ChatgptStatus = {
   refresh_token: boolean;
 };
 
+/** `status` of a gateway-key surface (gateway.md §8). */
+export type GatewayStatus = {
+  api_base: string | null;
+  api_key: boolean;
+  auth: string;
+  clients: string[];
+  env: string | null;
+  expired: boolean | null;
+  expires_at: number | null;
+  expires_in: string | null;
+  key_fingerprint: string | null;
+  key_source: 'environment' | 'env-file' | null;
+  portal: string | null;
+  renewed_at: number | null;
+  session: boolean;
+  session_command: boolean;
+  session_env: string;
+  session_expired: boolean | null;
+  session_expires_at: number | null;
+  session_expires_in: string | null;
+  session_source: 'environment' | 'env-file' | null;
+};
+
 /** `status` of a mode without a driver of its own: presence only. */
 export type PresenceStatus = {
   auth: string;
@@ -54,7 +77,7 @@ export type PresenceStatus = {
   env: string | null;
 };
 
-export type SurfaceStatus = ApiKeyStatus | ChatgptStatus | PresenceStatus;
+export type SurfaceStatus = ApiKeyStatus | ChatgptStatus | GatewayStatus | PresenceStatus;
 
 /** What a command is about to do with the selected surfaces, for `preflight`. */
 export interface Intent {

@@ -3,12 +3,14 @@ import { isChatgptSurface, type Store, type Surface } from '../store/index.js';
 import { apiKeyDriver } from './api-key.js';
 import { chatgptDriver } from './chatgpt/driver.js';
 import type { Intent, SurfaceDriver, SurfaceStatus } from './driver.js';
+import { gatewayDriver } from './gateway/driver.js';
 import { presenceOnlyDriver } from './presence-only.js';
 
 /** The driver for a surface's auth mode. */
 export function driverFor(surface: Surface): SurfaceDriver {
   if (surface.auth === 'api-key') return apiKeyDriver;
   if (isChatgptSurface(surface)) return chatgptDriver;
+  if (surface.auth === 'gateway-key') return gatewayDriver;
   return presenceOnlyDriver;
 }
 

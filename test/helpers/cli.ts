@@ -44,6 +44,8 @@ export interface InProcessOptions extends RunOptions {
   clock?: FakeClock;
   /** Called with each piece of stderr as it is written (e.g. to release a lock once the wait is reported). */
   onStderr?: (text: string) => void;
+  /** Replaces fetch (e.g. to act when a request goes out). */
+  fetch?: typeof fetch;
 }
 
 /** The text with JSON `\uXXXX` and URL `%XX` escapes decoded: a secret echoed encoded is still a leak. */

@@ -26,7 +26,7 @@ export const portalKey = (body: unknown): string | undefined => PortalKey.parse(
 /** `error.message` when the body has an `error` object, else a string `detail` (the raw body is the caller's fallback). */
 export function errorMessage(body: unknown): string | undefined {
   const parsed = ErrorBody.parse(body);
-  return parsed?.error ? parsed.error.message : parsed?.detail;
+  return parsed?.error?.message ?? parsed?.detail;
 }
 
 /** The `error.type` and `error.message` of a gateway answer, for the budget and expiry cues of §5. */
@@ -38,6 +38,8 @@ export function gatewayError(body: unknown): { type: string; message: string } {
 /** `info.expires` in epoch seconds, when it is a date. */
 export function keyInfoExpiry(body: unknown): number | undefined {
   const expires = KeyInfo.parse(body)?.info.expires;
-  const ms = expires === undefined ? NaN : Date.parse(expires);
+  // LiteLLM writes Python's isoformat(); a date and time without a zone is UTC there, not local time.
+  const zoned = expires !== undefined && /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(expires) ? `${expires}Z` : expires;
+  const ms = zoned === undefined ? NaN : Date.parse(zoned);
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
 }
