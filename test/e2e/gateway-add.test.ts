@@ -109,19 +109,55 @@ describe('add-gateway', () => {
 
   const invalid: Array<[string, string[], string]> = [
     ['a bad surface name', ['bad name'], 'surface must contain only letters, digits, dot, underscore, or dash'],
-    ['http to a remote host', ['corp', '--portal', 'http://portal.example.com'], 'portal must be an https URL (http is allowed only for localhost)'],
-    ['an api_base that is no URL', ['corp', '--api-base', 'llm.example.com/v1'], 'api_base must be an https URL (http is allowed only for localhost)'],
-    ['a lower-case name', ['corp', '--env', 'corp_key'], 'env var name must be uppercase and contain only letters, digits, and underscore'],
+    [
+      'http to a remote host',
+      ['corp', '--portal', 'http://portal.example.com'],
+      'portal must be an https URL (http is allowed only for localhost)',
+    ],
+    [
+      'an api_base that is no URL',
+      ['corp', '--api-base', 'llm.example.com/v1'],
+      'api_base must be an https URL (http is allowed only for localhost)',
+    ],
+    [
+      'a lower-case name',
+      ['corp', '--env', 'corp_key'],
+      'env var name must be uppercase and contain only letters, digits, and underscore',
+    ],
     ['equal names', ['corp', '--env', 'CORP_X', '--session-env', 'CORP_X'], '--session-env must differ from --env'],
-    ['a client variable', ['corp', '--env', 'OPENAI_API_KEY'], "env var name 'OPENAI_API_KEY' is reserved for LLM clients; choose another name"],
-    ['an OpenCode variable', ['corp', '--session-env', 'LLM_GATEWAY_API_KEY'], "env var name 'LLM_GATEWAY_API_KEY' is reserved for LLM clients; choose another name"],
-    ['a prefix clients own', ['corp', '--session-env', 'GOOGLE_TOKEN'], "env var name 'GOOGLE_TOKEN' is reserved for LLM clients; choose another name"],
+    [
+      'a client variable',
+      ['corp', '--env', 'OPENAI_API_KEY'],
+      "env var name 'OPENAI_API_KEY' is reserved for LLM clients; choose another name",
+    ],
+    [
+      'an OpenCode variable',
+      ['corp', '--session-env', 'LLM_GATEWAY_API_KEY'],
+      "env var name 'LLM_GATEWAY_API_KEY' is reserved for LLM clients; choose another name",
+    ],
+    [
+      'a prefix clients own',
+      ['corp', '--session-env', 'GOOGLE_TOKEN'],
+      "env var name 'GOOGLE_TOKEN' is reserved for LLM clients; choose another name",
+    ],
     ['a name shells need', ['corp', '--env', 'PATH'], "env var name 'PATH' is reserved: programs and shells depend on it"],
-    ["llm-auth's settings", ['corp', '--env', 'LLM_AUTH_CHATGPT_ISSUER'], "env var name 'LLM_AUTH_CHATGPT_ISSUER' is reserved: LLM_AUTH_* configures llm-auth itself"],
-    ['an unknown client', ['corp', '--clients', 'claude,cursor'], "unknown client 'cursor'; expected claude, codex, gemini, opencode, openai"],
+    [
+      "llm-auth's settings",
+      ['corp', '--env', 'LLM_AUTH_CHATGPT_ISSUER'],
+      "env var name 'LLM_AUTH_CHATGPT_ISSUER' is reserved: LLM_AUTH_* configures llm-auth itself",
+    ],
+    [
+      'an unknown client',
+      ['corp', '--clients', 'claude,cursor'],
+      "unknown client 'cursor'; expected claude, codex, gemini, opencode, openai",
+    ],
     ['a key path without /', ['corp', '--key-path', 'api/keys'], 'key_path must start with /'],
     ['a multi-line session command', ['corp', '--session-command', 'echo a\necho b'], 'session_command must be a single line'],
-    ['credentials in the URL', ['corp', '--portal', 'https://me:pw@portal.example.com'], 'portal must not contain a user name or password'],
+    [
+      'credentials in the URL',
+      ['corp', '--portal', 'https://me:pw@portal.example.com'],
+      'portal must not contain a user name or password',
+    ],
   ];
   for (const [label, args, message] of invalid) {
     it(`refuses ${label}: one error line, exit 1, nothing written`, async () => {
@@ -137,7 +173,9 @@ describe('add-gateway', () => {
   it('allows http for localhost, 127.0.0.1 and ::1', async () => {
     for (const [i, host] of ['localhost:8080', '127.0.0.1:3000', '[::1]:3000'].entries()) {
       const { dir } = repo();
-      const r = await runCli(['add-gateway', `c${i}`, '--portal', `http://${host}`, '--api-base', `http://${host}/v1`], { cwd: dir });
+      const r = await runCli(['add-gateway', `c${i}`, '--portal', `http://${host}`, '--api-base', `http://${host}/v1`], {
+        cwd: dir,
+      });
       expect(r.code).toBe(0);
     }
   });
@@ -152,7 +190,10 @@ describe('add-gateway', () => {
   it('refuses a store the VCS does not ignore; there is no --allow-unignored', async () => {
     const { dir, store } = repo(false);
     const r = await add(dir, 'corp');
-    expect(r).toMatchObject({ code: 1, stderr: `error: refusing to write gateway surface to ${store}: ${store} is not ignored by git\n` });
+    expect(r).toMatchObject({
+      code: 1,
+      stderr: `error: refusing to write gateway surface to ${store}: ${store} is not ignored by git\n`,
+    });
     expect(fs.existsSync(store)).toBe(false);
     expect((await add(dir, 'corp', '--allow-unignored')).code).toBe(2);
   });
@@ -174,6 +215,10 @@ describe('add-gateway', () => {
   it('as a process: exit 0 and the success line', async () => {
     const { dir } = repo();
     const r = await runBin(['add-gateway', 'corp', '--portal', PORTAL, '--api-base', API_BASE], { cwd: dir });
-    expect(r).toMatchObject({ code: 0, stderr: '', stdout: 'added corp gateway-key surface using LLM_AUTH_CORP_GATEWAY_KEY; next: llm-auth login corp\n' });
+    expect(r).toMatchObject({
+      code: 0,
+      stderr: '',
+      stdout: 'added corp gateway-key surface using LLM_AUTH_CORP_GATEWAY_KEY; next: llm-auth login corp\n',
+    });
   });
 });

@@ -7,6 +7,8 @@ import { FakeClock } from '../helpers/runtime.js';
 import { gatewayBlock, gatewayRepo, storedMetadata, storedValue } from '../helpers/gateway.js';
 import { closedPort, json } from '../fakes/http.js';
 import { BUDGET_BODY, FakeGateway, GET_KEY, html, MODELS, POST_KEY } from '../fakes/gateway.js';
+import { FakeChatGPT } from '../fakes/chatgpt.js';
+import { managedBlock, recordJson } from '../helpers/chatgpt.js';
 
 const KEY = 'LLM_AUTH_CORP_GATEWAY_KEY';
 const SESSION = 'LLM_AUTH_CORP_PORTAL_SESSION';
@@ -91,6 +93,8 @@ describe('renew: probe first', () => {
       expect(storedMetadata(store).expires_at).toBeUndefined();
       expect(storedValue(store, SESSION)).toBe(session);
       expect(fs.statSync(store).mode & 0o777).toBe(0o600);
+      // Client variables are handed to clients, never written to the store.
+      expect(fs.readFileSync(store, 'utf8')).not.toMatch(/^(ANTHROPIC_|OPENAI_|GEMINI_|GOOGLE_|LLM_GATEWAY_)/m);
     });
   }
 
@@ -237,6 +241,42 @@ describe('renew: the session', () => {
   });
 });
 
+describe('renew: session_command', () => {
+  it('with no stored session, renews with the token session_command printed and keeps that token', async () => {
+    const session = fake.session();
+    const { dir, store } = setUp('expired', { session: '', extra: [`# session_command=printf '%s\\n' ${session}`] });
+    const r = await renew(dir);
+    expect(r).toMatchObject({ code: 0, stdout: 'corp.renew: pass - renewed\n', stderr: '' });
+    expect(fake.posts.at(-1)!.headers.authorization).toBe(`Bearer ${session}`);
+    expect(storedValue(store, SESSION)).toBe(session);
+  });
+
+  it('a stored session the portal rejects (401): session_command runs once and the POST is retried once', async () => {
+    const fresh = fake.session();
+    const { dir, store } = setUp('expired', { session: 'revoked-session-token', extra: [`# session_command=echo ${fresh}`] });
+    const start = fake.requests.length;
+    const r = await renew(dir);
+    expect(r.stdout).toBe('corp.renew: pass - renewed\n');
+    expect(fake.requests.slice(start).map((q) => `${q.method} ${q.path}`)).toEqual([MODELS, POST_KEY, POST_KEY, MODELS]);
+    expect(storedValue(store, SESSION)).toBe(fresh);
+  });
+
+  it('an expired session JWT is skipped in favour of session_command', async () => {
+    const fresh = fake.session();
+    const { dir } = setUp('expired', { session: fake.session(-60), extra: [`# session_command=echo ${fresh}`] });
+    expect((await renew(dir)).stdout).toBe('corp.renew: pass - renewed\n');
+    expect(fake.posts.at(-1)!.headers.authorization).toBe(`Bearer ${fresh}`);
+  });
+
+  it('a command that fails: its text, and nothing sent to the portal', async () => {
+    const { dir, store, before } = setUp('expired', { session: '', extra: ['# session_command=exit 3'] });
+    const start = fake.requests.length;
+    expect((await renew(dir)).stdout).toBe('corp.renew: fail - session_command failed: exit 3\n');
+    expect(countFrom(POST_KEY, start)).toBe(0);
+    expect(fs.readFileSync(store, 'utf8')).toBe(before);
+  });
+});
+
 describe('renew: the POST', () => {
   it('API keys disabled at the portal: a clear failure, nothing written', async () => {
     const { dir, store, before } = setUp('expired');
@@ -348,6 +388,44 @@ describe('renew: verification', () => {
     const r = await renew(dir, [], { [KEY]: shadow });
     expect(r.stdout).toBe('corp.renew: pass - renewed\n');
     expect(r.stderr).toBe(`warning: ${KEY} is set in the environment and shadows ${store}; unset it to use the renewed key\n`);
+  });
+});
+
+describe('renew: selection', () => {
+  it('plain `renew` renews the ChatGPT record and every gateway surface with renew=true, one line each', async () => {
+    const chatgpt = await new FakeChatGPT().start();
+    try {
+      const expired = fake.staleKey('expired');
+      fake.currentKey = expired;
+      const lab = fake.setKey();
+      const { dir, store } = gatewayRepo(
+        managedBlock(recordJson(chatgpt.issue())),
+        gatewayBlock(fake, { key: expired, session: fake.session() }),
+        gatewayBlock(fake, { name: 'lab', key: lab, session: fake.session() }).replace('# renew=true\n', ''),
+      );
+      const r = await runCli(['renew'], { cwd: dir, clock, env: chatgpt.env() });
+      expect(r).toMatchObject({ code: 0, stdout: 'chatgpt.renew: pass\ncorp.renew: pass - renewed\n', stderr: '' });
+      expect(storedValue(store, KEY)).toBe(fake.currentKey);
+    } finally {
+      await chatgpt.close();
+    }
+  });
+
+  it('any failing surface makes the exit 1; invalid metadata is reported on its line', async () => {
+    const { dir, store } = setUp('valid');
+    fs.writeFileSync(store, fs.readFileSync(store, 'utf8').replace('# renew=true', '# renew=true\n# lifetime=forever'));
+    const r = await renew(dir, ['corp']);
+    expect(r).toMatchObject({
+      code: 1,
+      stdout: "corp.renew: fail - invalid metadata: invalid duration 'forever' for lifetime\n",
+      stderr: '',
+    });
+  });
+
+  it('an unknown surface is a usage error (exit 2)', async () => {
+    const { dir } = setUp('valid');
+    const r = await renew(dir, ['nope']);
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: "error: unknown auth surface 'nope'; available: corp\n" });
   });
 });
 

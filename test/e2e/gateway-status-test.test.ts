@@ -98,11 +98,16 @@ describe('status of a gateway surface', () => {
       session_expires_in: null,
       session_source: null,
     });
-    const fromEnv = JSON.parse((await cli(dir, ['status'], { [KEY]: 'sk-from-the-environment', [SESSION]: 'opaque-session' })).stdout) as Record<
-      string,
-      Record<string, unknown>
-    >;
-    expect(fromEnv.corp).toMatchObject({ api_key: true, key_source: 'environment', session: true, session_source: 'environment', session_expires_at: null });
+    const fromEnv = JSON.parse(
+      (await cli(dir, ['status'], { [KEY]: 'sk-from-the-environment', [SESSION]: 'opaque-session' })).stdout,
+    ) as Record<string, Record<string, unknown>>;
+    expect(fromEnv.corp).toMatchObject({
+      api_key: true,
+      key_source: 'environment',
+      session: true,
+      session_source: 'environment',
+      session_expires_at: null,
+    });
   });
 });
 
@@ -151,7 +156,10 @@ describe('test of a gateway surface', () => {
 
   it('invalid metadata: config fails and the rest are skipped, with no request', async () => {
     const { dir, store } = live();
-    fs.writeFileSync(store, fs.readFileSync(store, 'utf8').replace(`# portal=${fake.portalUrl}`, '# portal=http://portal.example.com'));
+    fs.writeFileSync(
+      store,
+      fs.readFileSync(store, 'utf8').replace(`# portal=${fake.portalUrl}`, '# portal=http://portal.example.com'),
+    );
     const start = fake.requests.length;
     const r = await cli(dir, ['test', 'corp']);
     expect(r.stdout).toBe(
@@ -171,9 +179,17 @@ describe('test of a gateway surface', () => {
     ['# api_base=', '# api_base=', 'metadata is missing api_base=<URL>'],
     ['# renew=true', '# renew=true\n# renew_before=15 minutes', "invalid duration '15 minutes' for renew_before"],
     ['# renew=true', '# renew=true\n# lifetime=1y', "invalid duration '1y' for lifetime"],
-    ['# clients=claude,codex,gemini,opencode', '# clients=claude,vim', "unknown client 'vim'; expected claude, codex, gemini, opencode, openai"],
+    [
+      '# clients=claude,codex,gemini,opencode',
+      '# clients=claude,vim',
+      "unknown client 'vim'; expected claude, codex, gemini, opencode, openai",
+    ],
     [`# session_env=${SESSION}`, `# session_env=${KEY}`, 'session_env must differ from env'],
-    [`# env=${KEY}`, '# env=ANTHROPIC_API_KEY', "env var name 'ANTHROPIC_API_KEY' is reserved for LLM clients; choose another name"],
+    [
+      `# env=${KEY}`,
+      '# env=ANTHROPIC_API_KEY',
+      "env var name 'ANTHROPIC_API_KEY' is reserved for LLM clients; choose another name",
+    ],
   ];
   for (const [from, to, text] of metadataErrors) {
     it(`config: ${text}`, async () => {
@@ -213,11 +229,31 @@ describe('test of a gateway surface', () => {
 
   const portalAnswers: Array<[string, () => void, string]> = [
     ['404', () => (fake.currentKey = undefined), 'the portal has no key for this account; run `llm-auth renew corp`'],
-    ['401', () => fake.script(GET_KEY, json(401, { detail: '401 Unauthorized' })), 'session-expired: the portal rejected the session token (HTTP 401); run `llm-auth login corp`'],
-    ['302', () => fake.script(GET_KEY, { status: 302, headers: { location: 'https://idp.example.com' } }), 'session-expired: the portal rejected the session token (HTTP 302); run `llm-auth login corp`'],
-    ['HTML', () => fake.script(GET_KEY, html(200)), 'session-expired: the portal rejected the session token (HTTP 200); run `llm-auth login corp`'],
-    ['403', () => fake.script(GET_KEY, json(403, { detail: 'Not authenticated' })), 'forbidden: the portal refused the request (HTTP 403): Not authenticated'],
-    ['500', () => fake.script(GET_KEY, json(500, { detail: 'Internal Server Error' })), 'server-error: HTTP 500: Internal Server Error'],
+    [
+      '401',
+      () => fake.script(GET_KEY, json(401, { detail: '401 Unauthorized' })),
+      'session-expired: the portal rejected the session token (HTTP 401); run `llm-auth login corp`',
+    ],
+    [
+      '302',
+      () => fake.script(GET_KEY, { status: 302, headers: { location: 'https://idp.example.com' } }),
+      'session-expired: the portal rejected the session token (HTTP 302); run `llm-auth login corp`',
+    ],
+    [
+      'HTML',
+      () => fake.script(GET_KEY, html(200)),
+      'session-expired: the portal rejected the session token (HTTP 200); run `llm-auth login corp`',
+    ],
+    [
+      '403',
+      () => fake.script(GET_KEY, json(403, { detail: 'Not authenticated' })),
+      'forbidden: the portal refused the request (HTTP 403): Not authenticated',
+    ],
+    [
+      '500',
+      () => fake.script(GET_KEY, json(500, { detail: 'Internal Server Error' })),
+      'server-error: HTTP 500: Internal Server Error',
+    ],
     ['418', () => fake.script(GET_KEY, { status: 418, body: '  I am\n a teapot ' }), 'unexpected: HTTP 418: I am a teapot'],
     ['{}', () => fake.script(GET_KEY, json(200, {})), 'unexpected: HTTP 200: the portal response had no api_key'],
   ];
@@ -254,7 +290,9 @@ describe('test of a gateway surface', () => {
   it('a portal 401 on the stored session runs session_command once and retries with its token', async () => {
     const key = fake.setKey();
     const fresh = fake.session();
-    const { dir } = gatewayRepo(gatewayBlock(fake, { key, session: 'revoked-session-token', extra: [`# session_command=echo ${fresh}`] }));
+    const { dir } = gatewayRepo(
+      gatewayBlock(fake, { key, session: 'revoked-session-token', extra: [`# session_command=echo ${fresh}`] }),
+    );
     const start = fake.requests.length;
     const r = await cli(dir, ['test', 'corp']);
     expect(r.stdout.split('\n')[3]).toBe('corp.gateway-key.portal: pass');

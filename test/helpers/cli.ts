@@ -35,6 +35,8 @@ export interface RunOptions {
 }
 
 export interface BinOptions extends RunOptions {
+  /** Written to the child's stdin, which is then closed (default: no stdin at all). */
+  stdin?: string;
   /** Called with the child once it started (e.g. to send a signal). */
   onSpawn?: (child: ChildProcess) => void;
 }
@@ -46,6 +48,8 @@ export interface InProcessOptions extends RunOptions {
   onStderr?: (text: string) => void;
   /** Replaces fetch (e.g. to act when a request goes out). */
   fetch?: typeof fetch;
+  /** What the command reads on stdin. */
+  stdin?: string;
 }
 
 /** The text with JSON `\uXXXX` and URL `%XX` escapes decoded: a secret echoed encoded is still a leak. */
@@ -88,7 +92,13 @@ export function runBin(args: readonly string[], options: BinOptions): Promise<Cl
   const env = testEnv(options);
   return new Promise((resolve, reject) => {
     // The executable itself, as users run it: its shebang finds `node` on PATH.
-    const child = spawn(BIN, [...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BIN, [...args], {
+      cwd: options.cwd,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    // No stdin unless the test gives one: end of input at once.
+    child.stdin.end(options.stdin ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));

@@ -42,6 +42,8 @@ export interface TestRuntimeOptions {
   home?: string;
   clock?: FakeClock;
   fetch?: Runtime['fetch'];
+  /** What the command reads on stdin (default: nothing). */
+  stdin?: string;
 }
 
 /** The environment the CLI gets in tests: PATH and HOME, plus what the test adds. */
@@ -64,7 +66,7 @@ export function testRuntime(options: TestRuntimeOptions): Runtime & { stdout: Ca
     home: options.home ?? options.cwd,
     now: clock.now,
     sleep: clock.sleep,
-    stdin: Readable.from([]),
+    stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
     stdout,
     stderr,
     ...(options.fetch && { fetch: options.fetch }),
