@@ -11,7 +11,7 @@ export { LlmAuthError } from './lib/errors.js';
 export type { ErrorKind } from './lib/errors.js';
 export type { Surface } from './store/index.js';
 export type { StatusDocument } from './surfaces/index.js';
-export type { ApiKeyStatus, ChatgptStatus, PresenceStatus, SurfaceStatus } from './surfaces/driver.js';
+export type { ApiKeyStatus, ChatgptStatus, GatewayStatus, PresenceStatus, SurfaceStatus } from './surfaces/driver.js';
 
 export interface OpenStoreOptions {
   envFile?: string;

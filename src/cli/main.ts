@@ -70,7 +70,7 @@ function addReadCommands(program: Command, select: Select): void {
 
   program
     .command('test')
-    .description('check surfaces live: api keys against their API, ChatGPT token state')
+    .description('check surfaces live: api keys against their API, ChatGPT token state, gateway session, portal and key')
     .argument('[surface]', 'only surfaces with this name (one line per subtest)')
     .option('--model <model>', 'model for the surface named (not for aggregate runs)')
     .option(

@@ -1,12 +1,13 @@
 // `login` at a real terminal: run under `script` so stdin and stderr are a TTY. The spinner is drawn and
 // erased, and the browser opener (a stand-in `xdg-open` on PATH) gets the URL and an allow-listed environment.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoCanary, BIN, CANARY, runBin } from '../helpers/cli.js';
 import { chatgptRepo, storedRecord } from '../helpers/chatgpt.js';
 import { tmpDir } from '../helpers/fs.js';
+import { hasScript } from '../helpers/terminal.js';
 import { FakeChatGPT } from '../fakes/chatgpt.js';
 
 let fake: FakeChatGPT;
@@ -16,15 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake.close();
 });
-
-const hasScript = (() => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** Runs the CLI under `script`, so that its stdin, stdout and stderr are a pseudo-terminal. */
 async function underTerminal(

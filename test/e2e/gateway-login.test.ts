@@ -1,12 +1,13 @@
 // `login` for gateway surfaces (gateway.md §7): the token from stdin, session_command or a hidden prompt at a
 // terminal (run under `script`), shape checks, the portal check, and the locked write.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assertNoCanary, BIN, runBin, runCli } from '../helpers/cli.js';
 import { FakeClock } from '../helpers/runtime.js';
 import { tmpDir } from '../helpers/fs.js';
+import { hasScript } from '../helpers/terminal.js';
 import { gatewayBlock, gatewayRepo, storedMetadata, storedValue } from '../helpers/gateway.js';
 import { closedPort, json } from '../fakes/http.js';
 import { FakeGateway, GET_KEY, html } from '../fakes/gateway.js';
@@ -24,8 +25,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   clock = new FakeClock(Date.now());
-  fake.currentKey = undefined;
-  fake.oldKeys.clear();
+  fake.reset();
 });
 
 const login = (dir: string, args: string[], stdin?: string, env: Record<string, string> = {}) =>
@@ -193,15 +193,6 @@ describe('login without --with-token', () => {
     expect(storedValue(store, SESSION)).toBe(session);
   });
 });
-
-const hasScript = (() => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** Runs the CLI under `script` (a pseudo-terminal); `type` is sent once the prompt shows. */
 async function atTerminal(

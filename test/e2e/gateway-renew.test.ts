@@ -23,15 +23,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   clock = new FakeClock(Date.UTC(2026, 11, 2, 12, 0, 0));
-  fake.now = clock.now;
-  fake.epochS = () => Math.floor(clock.now() / 1000);
-  fake.currentKey = undefined;
-  fake.oldKeys.clear();
-  fake.replacedKeysBecome = 'expired';
-  fake.expiredStatus = 400;
-  fake.apiKeysEnabled = true;
-  fake.propagationDelayMs = 0;
-  fake.keyExpires = undefined;
+  fake.reset(clock);
 });
 
 /** A store whose key the gateway treats as `state`, with a live portal session. */

@@ -22,10 +22,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   clock = new FakeClock(NOW);
-  fake.now = clock.now;
-  fake.epochS = () => Math.floor(clock.now() / 1000);
-  fake.currentKey = undefined;
-  fake.oldKeys.clear();
+  fake.reset(clock);
 });
 
 const cli = (dir: string, args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: dir, clock, env });

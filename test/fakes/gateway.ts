@@ -94,6 +94,22 @@ export class FakeGateway extends FakeServer {
     );
   }
 
+  /** Back to an account without keys, every switch at its default; times from `clock` when given. */
+  reset(clock?: { now: () => number }): void {
+    if (clock) {
+      this.now = clock.now;
+      this.epochS = () => Math.floor(clock.now() / 1000);
+    }
+    this.currentKey = undefined;
+    this.oldKeys.clear();
+    this.replacedKeysBecome = 'expired';
+    this.expiredStatus = 400;
+    this.apiKeysEnabled = true;
+    this.propagationDelayMs = 0;
+    this.keyExpires = undefined;
+    this.afterMint.length = 0;
+  }
+
   get portalUrl(): string {
     return this.origin;
   }

@@ -68,6 +68,12 @@ function status(surface: Surface, store: Store): GatewayStatus {
   };
 }
 
+/** `session_command` within `test`: 30 s, or less when `--timeout` is shorter. */
+function runCommandFor(store: Store, command: string, options: TestOptions) {
+  const limit = Math.min(SESSION_COMMAND_LIMIT_MS, options.timeoutMs);
+  return runSessionCommand(store.rt, command, limit, limit === SESSION_COMMAND_LIMIT_MS ? '30' : options.timeoutLabel);
+}
+
 /** The session subtest and the session the portal subtest uses (the command's output is used, not stored). */
 async function sessionSubtest(
   store: Store,
@@ -75,13 +81,11 @@ async function sessionSubtest(
   options: TestOptions,
 ): Promise<{ result: SubtestResult; session: Session | undefined }> {
   const nowS = Math.floor(store.rt.now() / 1000);
-  const limit = Math.min(SESSION_COMMAND_LIMIT_MS, options.timeoutMs);
   const outcome = await obtainSession({
     config,
     stored: storedSession(config, store.rt.env, store.fileValue(config.sessionEnv)),
     nowS,
-    run: (command) =>
-      runSessionCommand(store.rt, command, limit, limit === SESSION_COMMAND_LIMIT_MS ? '30' : options.timeoutLabel),
+    run: (command) => runCommandFor(store, command, options),
   });
   const name = 'gateway-key.session';
   if (!outcome.ok) {
@@ -105,8 +109,7 @@ async function portalSubtest(
   const name = 'gateway-key.portal';
   let result = await portalRequest(x, config, 'GET', session.token);
   if (result.ok && sessionRejected(result) && session.source !== 'command' && config.sessionCommand !== undefined) {
-    const limit = Math.min(SESSION_COMMAND_LIMIT_MS, options.timeoutMs);
-    const fresh = await runSessionCommand(store.rt, config.sessionCommand, limit, options.timeoutLabel);
+    const fresh = await runCommandFor(store, config.sessionCommand, options);
     if (!fresh.ok) return fail(name, fresh.text);
     secrets.add(fresh.token);
     result = await portalRequest(x, config, 'GET', fresh.token);
