@@ -1,4 +1,5 @@
 // The command line: parse argv with commander, run one command, catch once, map errors to exit codes.
+import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import { LlmAuthError } from '../lib/errors.js';
 import { runInterruptCleanups } from '../lib/interrupt.js';
@@ -234,6 +235,9 @@ export async function main(argv: readonly string[], overrides: Partial<Runtime> 
 
 /** Entry point of bin/llm-auth. Sets process.exitCode so that piped output drains. */
 export async function run(): Promise<void> {
+  // fetch parses HTTP with a WebAssembly module; V8 optimises it on a background thread that the process then
+  // waits for at exit, about 250 ms after the last answer. The baseline compiler is plenty for a few requests.
+  setFlagsFromString('--liftoff-only');
   // Ctrl-C, `kill`, a closed terminal: the write in progress is undone, the lock released, exit 128 + n.
   for (const [signal, number] of [
     ['SIGINT', 2],

@@ -35,6 +35,8 @@ export function editLine(state: { value: string; escape: string }, input: string
 /** Shows `prompt` on stderr and reads one line from the terminal without echoing it. */
 export function readHidden(stdin: InputStream, stderr: OutputStream, prompt: string): Promise<string> {
   const input = stdin as RawInput;
+  // Echo goes off before the prompt shows: a token pasted the moment it appears is never echoed.
+  input.setRawMode?.(true);
   stderr.write(prompt);
   return new Promise((resolve, reject) => {
     const state = { value: '', escape: '' };
@@ -52,7 +54,6 @@ export function readHidden(stdin: InputStream, stderr: OutputStream, prompt: str
       if (outcome) finish(outcome);
     };
     const onEnd = (): void => finish('done');
-    input.setRawMode?.(true);
     input.on('data', onData);
     input.on('end', onEnd);
     input.resume();
