@@ -1,13 +1,17 @@
 // The command line: parse argv with commander, run one command, catch once, map errors to exit codes.
 import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
-import { LlmAuthError } from '../lib/errors.js';
-import { runInterruptCleanups } from '../lib/interrupt.js';
+import { LlmAuthError, usageError } from '../lib/errors.js';
+import { exitSignal, runInterruptCleanups, signalTaken } from '../lib/interrupt.js';
 import type { Runtime } from '../lib/runtime.js';
 import { createRuntime } from '../runtime.js';
 import { VERSION } from '../version.js';
 import { addApiKeyCommand, type AddApiKeyOptions } from './commands/add-api-key.js';
 import { addGatewayCommand, type AddGatewayOptions } from './commands/add-gateway.js';
+import { envCommand } from './commands/env.js';
+import { execCommand } from './commands/exec.js';
+import { logoutCommand } from './commands/logout.js';
+import { tokenCommand, type HandOnOptions } from './commands/token.js';
 import { loginCommand, type LoginOptions } from './commands/login.js';
 import { renewCommand } from './commands/renew.js';
 import { statusCommand } from './commands/status.js';
@@ -84,6 +88,62 @@ function addReadCommands(program: Command, select: Select): void {
     .option('--verbose', 'trace the live ChatGPT check on stderr')
     .option('--show-raw-error', 'show the raw (redacted) body of a failed live ChatGPT check')
     .action((surface: string | undefined, options: TestCommandOptions) => select((inv) => testCommand(inv, surface, options)));
+}
+
+function addHandOnCommands(program: Command, select: Select, child: { command: string[] | undefined }): void {
+  program
+    .command('token')
+    .description('print the fresh secret of one surface and a newline, nothing else (for apiKeyHelper, Codex auth)')
+    .argument('<surface>', 'the surface')
+    .option('--auth <mode>', 'api-key, subscription-oauth or gateway-key, when the name has several')
+    .option('--no-renew', 'the stored value as is: no refresh, no renewal, no request')
+    .option('--timeout <seconds>', 'give up preparing after this many seconds (default 20)')
+    .action((surface: string, options: HandOnOptions & { auth?: string }) =>
+      select((inv) => tokenCommand(inv, surface, options)),
+    );
+
+  program
+    .command('env')
+    .description('print export lines for the clients of the surfaces (default: every api-key and gateway surface)')
+    .argument('[surface...]', 'surfaces to export')
+    .option('--format <format>', 'sh, fish, powershell, dotenv or json (default sh)')
+    .option('--no-renew', 'the stored values as they are')
+    .option('--timeout <seconds>', 'give up preparing after this many seconds (default 20)')
+    .action((surfaces: string[], options: HandOnOptions & { format?: string }) =>
+      select((inv) => envCommand(inv, surfaces, options)),
+    );
+
+  program
+    .command('exec')
+    .description('run a command with the fresh variables of the surfaces: llm-auth exec corp -- gemini')
+    .argument('[surface...]', 'surfaces to export (default: every api-key and gateway surface)')
+    .option('--no-renew', 'the stored values as they are')
+    .option('--timeout <seconds>', 'give up preparing after this many seconds (default 20); the command itself has no limit')
+    .action((surfaces: string[], options: HandOnOptions) =>
+      select((inv) => {
+        if (child.command === undefined) throw usageError('exec needs -- before the command');
+        if (child.command.length === 0) throw usageError('exec needs a command after --');
+        return execCommand(inv, surfaces, child.command, options);
+      }),
+    );
+
+  program
+    .command('logout')
+    .description('forget what login stored for a surface (local only: no server is called)')
+    .argument('<surface>', 'the surface')
+    .option('--auth <mode>', 'api-key, subscription-oauth or gateway-key, when the name has several')
+    .action((surface: string, options: { auth?: string }) => select((inv) => logoutCommand(inv, surface, options)));
+}
+
+/** For `exec`, everything after the first `--` is the child's, untouched: split it off before parsing. */
+function splitExec(argv: readonly string[]): { ours: string[]; command: string[] | undefined } {
+  let i = 0;
+  while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--') i += argv[i] === '--env-file' ? 2 : 1;
+  if (argv[i] !== 'exec') return { ours: [...argv], command: undefined };
+  const dashdash = argv.indexOf('--', i);
+  return dashdash < 0
+    ? { ours: [...argv], command: undefined }
+    : { ours: argv.slice(0, dashdash), command: argv.slice(dashdash + 1) };
 }
 
 function addWriteCommands(program: Command, select: Select): void {
@@ -177,10 +237,12 @@ async function parseArguments(argv: readonly string[], rt: Runtime, output: Outp
   const select: Select = (r) => {
     run = r;
   };
+  const { ours, command } = splitExec(argv);
   addReadCommands(program, select);
   addWriteCommands(program, select);
+  addHandOnCommands(program, select, { command });
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(ours, { from: 'user' });
   } catch (err) {
     if (!(err instanceof CommanderError)) {
       output.error('unexpected failure while parsing the command line');
@@ -210,6 +272,7 @@ async function parseArguments(argv: readonly string[], rt: Runtime, output: Outp
  * replace parts of the process's Runtime (tests pass a fake clock, a loopback fetch, captured streams).
  */
 export async function main(argv: readonly string[], overrides: Partial<Runtime> = {}): Promise<number> {
+  exitSignal.value = undefined;
   const rt = createRuntime(overrides);
   const output = new Output(rt);
   output.addSecrets(keysOnCommandLine(argv));
@@ -245,6 +308,8 @@ export async function run(): Promise<void> {
     ['SIGHUP', 1],
   ] as const) {
     process.on(signal, () => {
+      // `exec` passes it to its child and waits for the child's end instead.
+      if (signalTaken(signal)) return;
       runInterruptCleanups();
       process.stderr.write('error: interrupted\n');
       process.exit(128 + number);
@@ -263,5 +328,16 @@ export async function run(): Promise<void> {
   };
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
-  process.exitCode = await main(process.argv.slice(2));
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+  // Our output is out before we leave, however we leave.
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((resolve) => s.write('', resolve))));
+  const signal = exitSignal.value;
+  if (signal !== undefined) {
+    // The child died of a signal: so do we, with the default handler back (commands.md §5.5).
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  }
+  // Work a deadline cut short (a request, a lock wait) must not hold the process.
+  process.exit(code);
 }

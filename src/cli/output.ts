@@ -35,6 +35,14 @@ export class Output {
     this.lines.push(this.maskKnownSecrets(line) + '\n');
   }
 
+  /**
+   * What `token` and `env` exist to print: secrets, unmasked. Collected and flushed like results, so a command
+   * that fails prints none of it.
+   */
+  handOver(text: string): void {
+    this.lines.push(text);
+  }
+
   warn(message: string): void {
     this.streams.stderr.write(`warning: ${this.maskKnownSecrets(message)}\n`);
   }

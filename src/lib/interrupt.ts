@@ -19,3 +19,20 @@ export function runInterruptCleanups(): void {
   }
   cleanups.clear();
 }
+
+/** While a child runs, the signals the CLI would die of are passed to it instead (commands.md §5.5). */
+let signalOverride: ((signal: NodeJS.Signals) => void) | undefined;
+
+export function overrideSignals(handler: ((signal: NodeJS.Signals) => void) | undefined): void {
+  signalOverride = handler;
+}
+
+/** Called by the CLI's signal handlers first: true when a child took the signal. */
+export function signalTaken(signal: NodeJS.Signals): boolean {
+  if (!signalOverride) return false;
+  signalOverride(signal);
+  return true;
+}
+
+/** A child killed by this signal: the CLI re-raises it on itself once its output is flushed. */
+export const exitSignal: { value: NodeJS.Signals | undefined } = { value: undefined };

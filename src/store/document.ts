@@ -184,6 +184,23 @@ export function writeManagedRecord(text: string, recordJson: string, nowMs: numb
   return fromDocument({ bom: doc.bom, lines: out, style });
 }
 
+/**
+ * Removes the managed ChatGPT block (commands.md §6): its record, sync stamp and metadata. The lines around it
+ * end up separated by one blank line. Undefined when the text has no managed block.
+ */
+export function removeManagedBlock(text: string): string | undefined {
+  const doc = toDocument(text);
+  const b = findTrimmed(doc.lines, MANAGED_BEGIN);
+  if (b < 0) return undefined;
+  const e = findTrimmed(doc.lines, MANAGED_END, b + 1);
+  if (e < 0) throw missingEnd(MANAGED_BEGIN, MANAGED_END);
+  const before = dropTrailingEmpty(doc.lines.slice(0, b));
+  const after = dropLeadingEmpty(doc.lines.slice(e + 1));
+  const gap = before.length > 0 && after.length > 0 ? [{ content: '', term: doc.style }] : [];
+  doc.lines = [...before, ...gap, ...after];
+  return fromDocument(doc, false);
+}
+
 /** The key of a `# key=value` metadata line, or undefined (the trimmed line, as envelope parsing reads it). */
 function metadataKey(content: string): string | undefined {
   const t = pyTrim(content);
@@ -228,7 +245,8 @@ function findEnvelope(lines: readonly Line[], id: EnvelopeId): { begin: number; 
 export function setEnvelopeVariable(text: string, id: EnvelopeId, key: string, value: string): string {
   const doc = toDocument(text);
   const { begin, end } = findEnvelope(doc.lines, id);
-  const content = `${key}=${quoteValue(value)}`;
+  // An emptied variable keeps its name and nothing else (`KEY=`), as add-gateway and logout write it.
+  const content = value === '' ? `${key}=` : `${key}=${quoteValue(value)}`;
   const at = doc.lines.findIndex((l, i) => i > begin && i < end && assignmentKey(l.content) === key);
   if (at >= 0) doc.lines[at] = { content, term: doc.lines[at]!.term };
   else doc.lines.splice(end, 0, { content, term: doc.style });

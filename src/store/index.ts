@@ -6,7 +6,14 @@ import { storeError, usageError } from '../lib/errors.js';
 import { repr } from '../lib/python.js';
 import type { Runtime } from '../lib/runtime.js';
 import { checkStoreSafety, type SafetyOptions } from '../safety/validate.js';
-import { appendBlock, setEnvelopeMetadata, setEnvelopeVariable, writeManagedRecord, type EnvelopeId } from './document.js';
+import {
+  appendBlock,
+  removeManagedBlock,
+  setEnvelopeMetadata,
+  setEnvelopeVariable,
+  writeManagedRecord,
+  type EnvelopeId,
+} from './document.js';
 import { distinctNames, type Surface } from './envelope.js';
 import { readStoreText, sweepLeftovers, withStoreLock, type StoreText } from './file.js';
 import { clearStaleLock } from './lock.js';
@@ -58,6 +65,8 @@ export interface LockedStore {
   setMetadata(surface: EnvelopeId, key: string, value: string | undefined): void;
   /** Several variables and metadata lines of one envelope in one atomic write; this process uses the values. */
   updateEnvelope(surface: EnvelopeId, change: EnvelopeChange): void;
+  /** Removes the managed ChatGPT block; false when the file has none. */
+  removeChatgptBlock(): boolean;
 }
 
 export interface EnvelopeChange {
@@ -181,6 +190,16 @@ export class Store implements StoreView {
               return text;
             });
             for (const [key, value] of change.variables ?? []) this.setValue(key, value);
+          },
+          removeChatgptBlock: () => {
+            let removed = false;
+            file.write((current) => {
+              const text = removeManagedBlock(current?.text ?? '');
+              removed = text !== undefined;
+              return text;
+            });
+            if (removed) this.setValue('CHATGPT_AUTH_JSON', '');
+            return removed;
           },
         }),
       { warn: this.warn },

@@ -32,6 +32,8 @@ export interface GatewayRenewOptions {
   readonly force: boolean;
   /** Skip the probe of step 2 (the freshness path of §11 decided already). */
   readonly skipProbe?: boolean;
+  /** Aborts the requests (a command's deadline). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export type GatewayRenewResult = { pass: true; detail: string; key: string } | { pass: false; detail: string };
@@ -59,7 +61,7 @@ export async function renewGatewayKey(store: Store, surface: Surface, options: G
   const remember = (value: string | undefined): void => {
     if (value) secrets.add(value);
   };
-  const x = exchangeFor(store, secrets);
+  const x: Exchange = { ...exchangeFor(store, secrets), ...(options.signal && { signal: options.signal }) };
   const fileKeyBefore = store.fileValue(config.env);
   const key = effectiveKey(store, config);
   [key, fileKeyBefore, store.value(config.sessionEnv)].forEach(remember);
