@@ -28,6 +28,8 @@ export interface CliResult {
 
 export interface RunOptions {
   cwd: string;
+  /** `token`, `env`: stdout carries secrets by design; stderr is still scanned. */
+  secretsOnStdout?: boolean;
   env?: Record<string, string | undefined>;
   /** Replaces PATH (default: the test process's PATH). */
   path?: string;
@@ -80,7 +82,7 @@ export async function runCli(args: readonly string[], options: InProcessOptions)
   if (options.onStderr) rt.stderr.on('data-written', options.onStderr);
   const code = await main(args, rt);
   const result = { code, signal: null, stdout: rt.stdout.text, stderr: rt.stderr.text };
-  assertNoCanary(result.stdout, 'stdout');
+  if (!options.secretsOnStdout) assertNoCanary(result.stdout, 'stdout');
   assertNoCanary(result.stderr, 'stderr');
   return result;
 }
@@ -107,7 +109,7 @@ export function runBin(args: readonly string[], options: BinOptions): Promise<Cl
     options.onSpawn?.(child);
     child.on('close', (code, signal) => {
       try {
-        assertNoCanary(stdout, 'stdout');
+        if (!options.secretsOnStdout) assertNoCanary(stdout, 'stdout');
         assertNoCanary(stderr, 'stderr');
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));
