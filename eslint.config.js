@@ -23,6 +23,11 @@ export default tseslint.config(
     },
   },
   {
+    // The example app talks to its user.
+    files: ['examples/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
     // Benchmarks and config files are plain scripts that print figures.
     files: ['bench/**/*.mjs', 'scripts/**/*.mjs', '*.config.ts', 'eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,

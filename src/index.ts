@@ -1,10 +1,9 @@
-// The library API for apps (commands.md §8). This release offers the store: opening it with the same
-// safety checks as the CLI, its surfaces, and the same status objects. Credentials and clients follow.
-import { LlmAuthError } from './lib/errors.js';
-import type { Environment } from './lib/runtime.js';
-import { createRuntime } from './runtime.js';
-import { createVcsRunner } from './safety/runner.js';
-import { Store as StoreFront, type Surface } from './store/index.js';
+// The library API for apps (commands.md §8): the store with the CLI's safety checks, fresh credentials, and an
+// `openai` client that keeps them fresh. The same code as the CLI; it prints nothing and never asks a person.
+import type { ClientOptions, OpenAI } from 'openai';
+import { credentialsOf, openFront, type AuthMode, type Credentials, type OpenOptions } from './credentials.js';
+import { openAIClientOf } from './openai-client.js';
+import type { Store as StoreFront, Surface } from './store/index.js';
 import { statusDocument, type StatusDocument } from './surfaces/index.js';
 
 export { LlmAuthError } from './lib/errors.js';
@@ -12,14 +11,9 @@ export type { ErrorKind } from './lib/errors.js';
 export type { Surface } from './store/index.js';
 export type { StatusDocument } from './surfaces/index.js';
 export type { ApiKeyStatus, ChatgptStatus, GatewayStatus, PresenceStatus, SurfaceStatus } from './surfaces/driver.js';
+export type { ApiKeyCredentials, AuthMode, ChatgptCredentials, Credentials, GatewayCredentials } from './credentials.js';
 
-export interface OpenStoreOptions {
-  envFile?: string;
-  cwd?: string;
-  /** Default `process.env`; its values win over the `.env`. */
-  env?: Environment;
-  onWarning?: (message: string) => void;
-}
+export type OpenStoreOptions = OpenOptions;
 
 export interface SurfaceInfo {
   readonly name: string;
@@ -39,31 +33,57 @@ export interface Store {
 
 const info = (s: Surface): SurfaceInfo => ({ name: s.name, auth: s.auth, metadata: { ...s.metadata }, env: [...s.envKeys] });
 
+/** The store front behind each Store handed out, as it is after the last reload. */
+const fronts = new WeakMap<Store, () => StoreFront>();
+
 /** Opens the store: safety checks (all four, when it exists), then the envelopes. */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
-  // The caller's `env` decides values; git and hg still run with the process's own environment.
-  const rt = createRuntime({
-    ...(options.cwd !== undefined && { cwd: options.cwd }),
-    ...(options.env !== undefined && { env: options.env }),
-    vcs: createVcsRunner(process.env),
-  });
-  const warn = options.onWarning ?? (() => undefined);
-  const load = async (): Promise<StoreFront> => {
-    try {
-      return await StoreFront.open(rt, { envFile: options.envFile, checks: 'if-exists', warn });
-    } catch (err) {
-      // Every failure of opening is about the store (unsafe or malformed).
-      if (err instanceof LlmAuthError) throw new LlmAuthError(err.message, { kind: 'store' });
-      throw err;
-    }
-  };
-  let store = await load();
-  return {
-    path: store.path.display,
-    surfaces: () => store.surfaces.map(info),
-    status: (name) => statusDocument(store, name),
+  let front = await openFront(options);
+  const store: Store = {
+    path: front.path.display,
+    surfaces: () => front.surfaces.map(info),
+    status: (name) => statusDocument(front, name),
     async reload() {
-      store = await load();
+      front = await openFront(options);
     },
   };
+  fronts.set(store, () => front);
+  return store;
+}
+
+export interface CredentialsOptions extends OpenStoreOptions {
+  /** An open store (else one is opened from `envFile`, `cwd`, `env`). */
+  store?: Store;
+  /** Which envelope, when the name has several modes. */
+  auth?: AuthMode;
+  /** Default true; false uses the stored value as is (`--no-renew`). */
+  renew?: boolean;
+  /** ChatGPT: seconds the access token must have left (default 300). */
+  minTtlSeconds?: number;
+}
+
+async function frontFor(options: CredentialsOptions): Promise<StoreFront> {
+  if (options.store) {
+    const front = fronts.get(options.store);
+    if (!front) throw new TypeError('options.store must come from openStore()');
+    return front();
+  }
+  return openFront(options);
+}
+
+/** Fresh credentials of one surface, by the rules of `llm-auth token` (commands.md §1.6). */
+export async function credentialsFor(surface: string, options: CredentialsOptions = {}): Promise<Credentials> {
+  return credentialsOf(await frontFor(options), surface, options);
+}
+
+/**
+ * An `openai` client for the surface (openai 6 must be installed): a plain client for an api-key surface; for
+ * gateway and ChatGPT surfaces a key fetched fresh before every request and one renewal (or refresh) and resend
+ * when the key is rejected.
+ */
+export async function createOpenAIClient(
+  surface: string,
+  options: CredentialsOptions & { clientOptions?: ClientOptions } = {},
+): Promise<OpenAI> {
+  return openAIClientOf(await frontFor(options), surface, options, options.clientOptions);
 }

@@ -7,7 +7,7 @@ import { serializeRecord } from '../surfaces/chatgpt/record.js';
 import { freshSecret } from '../surfaces/fresh.js';
 import { clientVariableNames, clientVariables } from '../surfaces/gateway/clients.js';
 import { defaultSessionEnv, readConfig } from '../surfaces/gateway/config.js';
-import { implicitChatgpt } from './select.js';
+import { implicitChatgpt } from '../store/select.js';
 
 export interface Exports {
   readonly set: Map<string, string>;

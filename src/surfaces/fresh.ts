@@ -18,12 +18,23 @@ export interface FreshOptions {
   readonly signal?: AbortSignal;
   /** `warning: ...` lines (an unverifiable gateway key). */
   readonly warn: (message: string) => void;
+  /** ChatGPT: seconds the access token must have left (default 300). */
+  readonly minTtlSeconds?: number;
+  /** Gateway, unknown expiry: probe once (the CLI) or hand out the key and renew on a rejection (the library). */
+  readonly probeUnknown?: boolean;
 }
 
 export type Fresh =
   | { readonly auth: 'api-key'; readonly surface: Surface; readonly env: string; readonly secret: string }
   | { readonly auth: 'subscription-oauth'; readonly surface: Surface; readonly secret: string; readonly record: AuthRecord }
-  | { readonly auth: 'gateway-key'; readonly surface: Surface; readonly secret: string; readonly config: GatewayConfig };
+  | {
+      readonly auth: 'gateway-key';
+      readonly surface: Surface;
+      readonly secret: string;
+      readonly config: GatewayConfig;
+      /** Epoch seconds, when known. */
+      readonly expiresAt: number | undefined;
+    };
 
 /** A failure of freshness: the CLI's `error:` text, exit 1; `login-required` when a person must act. */
 const failed = (message: string, kind: 'failed' | 'login-required' | 'transient' = 'failed'): LlmAuthError =>
@@ -54,10 +65,11 @@ export async function freshChatgpt(surface: Surface, store: Store, options: Fres
   }
   const exp = expiresAt(record);
   // Unknown expiry: only the backend can tell, and `renew` or a 401 will.
-  if (access && (exp === undefined || exp - Math.floor(nowMs / 1000) > FRESH_ENOUGH_SECONDS)) {
+  const minTtl = options.minTtlSeconds ?? FRESH_ENOUGH_SECONDS;
+  if (access && (exp === undefined || exp - Math.floor(nowMs / 1000) > minTtl)) {
     return { auth: 'subscription-oauth', surface, secret: access, record };
   }
-  const outcome = await refreshRecord(store, 'fresh');
+  const outcome = await refreshRecord(store, 'fresh', { minTtlSeconds: minTtl });
   if (!outcome.ok) throw failed(outcome.detail, outcome.kind === 'transient' ? 'transient' : 'login-required');
   const token = fieldsOf(outcome.record).access_token;
   if (!token) throw failed('refresh response missing access_token', 'transient');
@@ -77,7 +89,8 @@ export async function freshGateway(surface: Surface, store: Store, options: Fres
   if (!read.ok) throw failed(read.text);
   const config = read.config;
   const key = effectiveKey(store, config);
-  const done = (secret: string): Fresh => ({ auth: 'gateway-key', surface, secret, config });
+  const expires = bookkeepingSeconds(surface.metadata.expires_at);
+  const done = (secret: string, expiresAt = expires): Fresh => ({ auth: 'gateway-key', surface, secret, config, expiresAt });
   if (!options.renew) {
     if (key === '') throw failed(`${config.env} is missing`);
     return done(key);
@@ -85,12 +98,12 @@ export async function freshGateway(surface: Surface, store: Store, options: Fres
   const renewNow = async (): Promise<Fresh> => {
     const result = await renewGatewayKey(store, surface, { force: false, skipProbe: true, signal: options.signal });
     if (!result.pass) throw failed(result.detail, renewalKind(result.detail));
-    return done(result.key);
+    return done(result.key, result.expiresAt);
   };
   if (key === '') return renewNow();
   const nowS = Math.floor(store.rt.now() / 1000);
-  const expires = bookkeepingSeconds(surface.metadata.expires_at);
   if (expires !== undefined) return nowS < expires - config.renewBeforeSeconds ? done(key) : renewNow();
+  if (options.probeUnknown === false) return done(key);
   const secrets = new Set([key]);
   const x = { ...exchangeFor(store, secrets, FRESHNESS_PROBE_MS, '5'), ...(options.signal && { signal: options.signal }) };
   const probe = await probeKey(x, config, key, undefined, nowS);

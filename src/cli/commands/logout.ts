@@ -5,7 +5,7 @@ import { pyTrim, repr } from '../../lib/python.js';
 import { isChatgptSurface, type Store, type Surface } from '../../store/index.js';
 import { defaultSessionEnv } from '../../surfaces/gateway/config.js';
 import { openStoreFor, type Invocation } from '../context.js';
-import { selectOne } from '../select.js';
+import { selectOne } from '../../store/select.js';
 
 const filled = (value: string | undefined): boolean => pyTrim(value ?? '') !== '';
 

@@ -6,7 +6,7 @@ import { freshSecret } from '../../surfaces/fresh.js';
 import { openStoreFor, type Invocation } from '../context.js';
 import { withDeadline } from '../deadline.js';
 import { timeoutSeconds } from '../options.js';
-import { selectOne } from '../select.js';
+import { selectOne } from '../../store/select.js';
 
 export interface HandOnOptions {
   /** commander's `--no-renew` */

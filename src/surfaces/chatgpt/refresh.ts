@@ -24,6 +24,8 @@ export interface RefreshOptions {
   force?: boolean;
   /** The access token the backend rejected (purpose `after-401`). */
   rejectedAccessToken?: string;
+  /** Purpose `fresh`: the seconds a token must have left (default 300; the library's `minTtlSeconds`). */
+  minTtlSeconds?: number;
 }
 
 export type RefreshOutcome =
@@ -62,7 +64,7 @@ function goodEnough(purpose: RefreshPurpose, r1: AuthRecord, nowMs: number, opti
       return access !== options.rejectedAccessToken && !isExpiredForUse(r1, nowMs);
     case 'fresh': {
       const exp = expiresAt(r1);
-      return exp !== undefined && exp - Math.floor(nowMs / 1000) > FRESH_ENOUGH_SECONDS;
+      return exp !== undefined && exp - Math.floor(nowMs / 1000) > (options.minTtlSeconds ?? FRESH_ENOUGH_SECONDS);
     }
     case 'renew':
       return false;

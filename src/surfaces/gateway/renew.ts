@@ -36,7 +36,9 @@ export interface GatewayRenewOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-export type GatewayRenewResult = { pass: true; detail: string; key: string } | { pass: false; detail: string };
+export type GatewayRenewResult =
+  | { pass: true; detail: string; key: string; /** epoch seconds, when known */ expiresAt?: number | undefined }
+  | { pass: false; detail: string };
 
 const failed = (detail: string): GatewayRenewResult => ({ pass: false, detail });
 
@@ -51,8 +53,22 @@ export function exchangeFor(store: Store, secrets: Set<string>, timeoutMs = REQU
   return { fetch: store.rt.fetch, timeoutMs, timeoutLabel: label, secrets: () => [...secrets] };
 }
 
-/** One renewal of one surface; never throws for what the portal or gateway answer. */
-export async function renewGatewayKey(store: Store, surface: Surface, options: GatewayRenewOptions): Promise<GatewayRenewResult> {
+const inFlight = new Map<string, Promise<GatewayRenewResult>>();
+
+/**
+ * One renewal of one surface; never throws for what the portal or gateway answer. Concurrent calls in this
+ * process for the same surface share one renewal; other processes wait for the store lock.
+ */
+export function renewGatewayKey(store: Store, surface: Surface, options: GatewayRenewOptions): Promise<GatewayRenewResult> {
+  const key = `${store.path.absolute}\0${surface.name}\0${options.force ? 'force' : ''}`;
+  const running = inFlight.get(key);
+  if (running) return running;
+  const promise = renewOnce(store, surface, options).finally(() => inFlight.delete(key));
+  inFlight.set(key, promise);
+  return promise;
+}
+
+async function renewOnce(store: Store, surface: Surface, options: GatewayRenewOptions): Promise<GatewayRenewResult> {
   const read = readConfig(surface);
   if (!read.ok) return failed(`invalid metadata: ${read.text}`);
   const config = read.config;
@@ -76,24 +92,30 @@ export async function renewGatewayKey(store: Store, surface: Surface, options: G
     if (probe.outcome !== 'valid' && !renewalHelps(probe)) return failed(probe.detail);
   }
 
-  const minted = await store.withLock((locked) =>
-    renewLocked(store, locked, surface, config, x, remember, fileKeyBefore, key, options),
-  );
+  const renewal: Renewal = { store, surface, config, x, remember, fileKeyBefore, key, options };
+  const minted = await store.withLock((locked) => renewLocked(renewal, locked));
   if (!minted.pass || minted.detail !== 'renewed') return minted;
-  return verify(store, surface, config, x, minted.key);
+  return verify(store, surface, config, x, minted.key, minted.expiresAt);
 }
 
-async function renewLocked(
-  store: Store,
-  locked: LockedStore,
-  surface: Surface,
-  config: GatewayConfig,
-  x: Exchange,
-  remember: (value: string | undefined) => void,
-  fileKeyBefore: string | undefined,
-  key: string,
-  options: GatewayRenewOptions,
-): Promise<GatewayRenewResult> {
+/** One renewal's settings and what it knew before it took the lock. */
+interface Renewal {
+  readonly store: Store;
+  readonly surface: Surface;
+  readonly config: GatewayConfig;
+  readonly x: Exchange;
+  /** Adds a secret the answers may echo. */
+  readonly remember: (value: string | undefined) => void;
+  /** The file's value of `{env}` when the command started. */
+  readonly fileKeyBefore: string | undefined;
+  /** The effective key that was probed ('' when blank). */
+  readonly key: string;
+  readonly options: GatewayRenewOptions;
+}
+
+/** Steps 3-6, holding the lock. */
+async function renewLocked(renewal: Renewal, locked: LockedStore): Promise<GatewayRenewResult> {
+  const { store, surface, config, x, remember, fileKeyBefore, key, options } = renewal;
   const { rt } = store;
   const snapshot = locked.read();
   const now = currentSurface(snapshot, surface);
@@ -109,7 +131,12 @@ async function renewLocked(
     if (adopted !== '') {
       store.setValue(config.env, adopted);
       shadowWarning(store, config);
-      return { pass: true, detail: 'renewed by another process', key: adopted };
+      return {
+        pass: true,
+        detail: 'renewed by another process',
+        key: adopted,
+        expiresAt: bookkeepingSeconds(now.metadata.expires_at),
+      };
     }
   }
 
@@ -178,7 +205,8 @@ async function renewLocked(
     ],
   });
   shadowWarning(store, config);
-  return { pass: true, detail: 'renewed', key: newKey };
+  const expiresAt = config.lifetimeSeconds === undefined ? undefined : Math.floor(writtenMs / 1000) + config.lifetimeSeconds;
+  return { pass: true, detail: 'renewed', key: newKey, expiresAt };
 }
 
 /** After a POST whose outcome is unknown: one GET; a key other than the old ones means the POST took effect. */
@@ -209,6 +237,7 @@ async function verify(
   config: GatewayConfig,
   x: Exchange,
   key: string,
+  expiresAt: number | undefined,
 ): Promise<GatewayRenewResult> {
   const { rt } = store;
   let probe: Probe = await probeKey(x, config, key, undefined, Math.floor(rt.now() / 1000));
@@ -228,7 +257,8 @@ async function verify(
           locked.setMetadata(surface, 'expires_at', isoSeconds(expires * 1000));
         }
       });
+      return { pass: true, detail: 'renewed', key, expiresAt: expires };
     }
   }
-  return { pass: true, detail: 'renewed', key };
+  return { pass: true, detail: 'renewed', key, expiresAt };
 }

@@ -2,7 +2,7 @@
 import { usageError } from '../lib/errors.js';
 import { parseJson } from '../lib/http.js';
 import { pyTrim, repr } from '../lib/python.js';
-import { DEFAULT_CHATGPT_SURFACE, type Store, type Surface } from '../store/index.js';
+import { DEFAULT_CHATGPT_SURFACE, type Store, type Surface } from './index.js';
 
 export const AUTH_MODES = ['api-key', 'subscription-oauth', 'gateway-key'] as const;
 
