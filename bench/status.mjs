@@ -56,6 +56,7 @@ const median = (xs) => {
 function sideBySide(cwd, label) {
   const bare = [];
   const status = [];
+  const token = [];
   const before = [];
   // Interleaved, after a warm-up, so all see the same machine state.
   time(process.execPath, ['-e', '0'], cwd);
@@ -64,6 +65,7 @@ function sideBySide(cwd, label) {
   for (let i = 0; i < runs; i++) {
     bare.push(time(process.execPath, ['-e', '0'], cwd));
     status.push(time(cli, ['status'], cwd));
+    token.push(time(cli, ['token', 'research'], cwd));
     if (baseline) before.push(time(baseline, ['status'], cwd));
   }
   const b = median(bare);
@@ -71,6 +73,8 @@ function sideBySide(cwd, label) {
   console.log(
     `${label}: node -e 0 median ${b.toFixed(1)} ms; llm-auth status median ${s.toFixed(1)} ms; ratio ${(s / b).toFixed(2)}x (${runs} runs each)`,
   );
+  // `token` of an api-key surface: no network request, the same checks as status.
+  console.log(`${label}: llm-auth token research median ${median(token).toFixed(1)} ms (status ${s.toFixed(1)} ms)`);
   if (baseline) {
     const o = median(before);
     console.log(
