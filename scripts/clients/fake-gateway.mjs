@@ -163,7 +163,7 @@ export async function startGateway() {
               },
         });
       }
-      let body = {};
+      let body;
       try {
         body = JSON.parse(raw || '{}');
       } catch {
