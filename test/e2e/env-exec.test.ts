@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, runBin, runCli } from '../helpers/cli.js';
 import { FakeClock, testEnv } from '../helpers/runtime.js';
 import { STORE_API_KEY, tmpDir, writeStore } from '../helpers/fs.js';
+import { hasScript } from '../helpers/terminal.js';
 import { chatgptRepo, HEADER, managedBlock, recordJson } from '../helpers/chatgpt.js';
 import { gatewayBlock, gatewayRepo, storedMetadata, storedValue } from '../helpers/gateway.js';
 import { FakeGateway } from '../fakes/gateway.js';
@@ -281,6 +282,62 @@ describe('exec', () => {
     await seen;
     expect(code).toBe(42);
     for (const s of ['HUP', 'USR1', 'USR2', 'INT', 'TERM']) expect(out).toContain(`got-${s}\n`);
+  });
+
+  it('Ctrl-C while preparing: error: interrupted, exit 130, and the command never starts', async () => {
+    fake.reset({ now: () => Date.now() });
+    const { dir } = gatewayRepo(gatewayBlock(fake, { session: fake.session() }));
+    fake.script('POST /api/v1/auths/api_key', { status: 200, hang: true });
+    const marker = path.join(tmpDir(), 'started');
+    const posts = fake.posts.length;
+    const r = await runBin(['exec', 'corp', '--', 'touch', marker], {
+      cwd: dir,
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (fake.posts.length > posts) {
+            clearInterval(poll);
+            child.kill('SIGINT');
+          }
+        }, 10);
+      },
+    });
+    expect(r).toMatchObject({ code: 130, stdout: '', stderr: 'error: interrupted\n' });
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  it.skipIf(!hasScript)('at a terminal, Ctrl-C reaches the child once (from the terminal), not twice', async () => {
+    const { dir } = chatgptRepo(STORE_API_KEY('research', 'OPENAI_RESEARCH_KEY', 'sk-r1'));
+    // Node counts every delivery (a shell's trap would merge two close ones into one). SIGUSR2, which llm-auth
+    // forwards, goes after the Ctrl-C through llm-auth: when it arrives, any copy of the SIGINT would have too.
+    const script = path.join(tmpDir(), 'count.cjs');
+    fs.writeFileSync(
+      script,
+      "let n = 0; process.on('SIGINT', () => { n++; console.log('got'); }); process.on('SIGUSR2', () => { console.log('total ' + n); process.exit(0); }); console.log('ready ' + process.ppid); setInterval(() => {}, 1000);\n",
+    );
+    const transcript = path.join(tmpDir(), 'typescript');
+    // `exec`: the shell `script` starts must not stay in the foreground group (dash exits 130 after a Ctrl-C).
+    const child = spawn('script', ['-qec', `exec ${BIN} exec research -- node ${script}`, transcript], {
+      cwd: dir,
+      env: testEnv({ cwd: dir }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let step = 0;
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      const ready = /ready (\d+)/.exec(out);
+      if (ready && step === 0) {
+        step = 1;
+        child.stdin.write('\x03');
+      } else if (ready && step === 1 && out.includes('got')) {
+        step = 2;
+        process.kill(Number(ready[1]), 'SIGUSR2');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    // A forwarded copy would make it `total 2`.
+    expect(out).toContain('total 1');
+    expect(code).toBe(0);
   });
 
   it('stdin, stdout and stderr are inherited: a child reading stdin and writing 4 MiB works', async () => {
