@@ -405,6 +405,16 @@ describe('logout', () => {
     expect(await runCli(['logout', 'chatgpt'], { cwd: dir })).toMatchObject({ code: 2 });
   });
 
+  it('ChatGPT in a hand-written envelope: only the value is emptied, the envelope stays', async () => {
+    const record = recordJson(chatgpt.issue());
+    const envelope = (value: string) =>
+      `# BEGIN LLM AUTH SURFACE chatgpt subscription-oauth\n# env=CHATGPT_AUTH_JSON\n# note=mine\nCHATGPT_AUTH_JSON=${value}\n# END LLM AUTH SURFACE chatgpt subscription-oauth\n`;
+    const { dir, store } = chatgptRepo(envelope(`'${record}'`));
+    expect(await runCli(['logout', 'chatgpt'], { cwd: dir })).toMatchObject({ code: 0, stdout: 'ok: removed\n', stderr: '' });
+    expect(fs.readFileSync(store, 'utf8')).toBe(envelope(''));
+    expect(await runCli(['logout', 'chatgpt'], { cwd: dir })).toMatchObject({ code: 0, stdout: 'ok: nothing to remove\n' });
+  });
+
   it('api-key and other modes: usage errors naming what to do', async () => {
     const { dir, store } = chatgptRepo(
       STORE_API_KEY('research', 'OPENAI_RESEARCH_KEY', 'sk-r1') +
