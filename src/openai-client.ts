@@ -100,6 +100,11 @@ export async function openAIClientOf(
   const OpenAIClass = await loadOpenAI();
   const base: Fetch = clientOptions.fetch ?? globalThis.fetch;
   const sameMode = { ...request, auth: first.auth };
+  // Called by the SDK before every request: the key by the freshness rules, without a probe.
+  const freshKey = async (): Promise<string> => {
+    const fresh = await credentialsOf(front, name, sameMode);
+    return fresh.auth === 'subscription-oauth' ? fresh.accessToken : fresh.apiKey;
+  };
   switch (first.auth) {
     case 'api-key': {
       if (first.baseURL === null && first.provider !== null && first.provider !== 'openai') {
@@ -110,20 +115,14 @@ export async function openAIClientOf(
     case 'gateway-key':
       return new OpenAIClass({
         ...clientOptions,
-        apiKey: async () => {
-          const fresh = await credentialsOf(front, name, sameMode);
-          return fresh.auth === 'subscription-oauth' ? fresh.accessToken : fresh.apiKey;
-        },
+        apiKey: freshKey,
         baseURL: first.baseURL,
         fetch: gatewayFetch(front, name, base),
       });
     case 'subscription-oauth':
       return new OpenAIClass({
         ...clientOptions,
-        apiKey: async () => {
-          const fresh = await credentialsOf(front, name, sameMode);
-          return fresh.auth === 'subscription-oauth' ? fresh.accessToken : fresh.apiKey;
-        },
+        apiKey: freshKey,
         baseURL: first.baseURL,
         fetch: chatgptFetch(front, first.headers, base, request.minTtlSeconds),
       });
