@@ -1,6 +1,7 @@
 // `exec [surface...] -- command args` (commands.md §5): fresh variables into a child's environment, then the
 // child runs without a shell with our stdin, stdout and stderr; its exit status (or its death by signal) is ours.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import { constants } from 'node:os';
 import { LlmAuthError } from '../../lib/errors.js';
 import { exitSignal, overrideSignals } from '../../lib/interrupt.js';
@@ -8,10 +9,26 @@ import { openStoreFor, type Invocation } from '../context.js';
 import { withDeadline } from '../deadline.js';
 import { planExports } from '../exports.js';
 import { timeoutSeconds } from '../options.js';
+import { findWindowsCommand, windowsLaunch } from '../windows-command.js';
 import type { HandOnOptions } from './token.js';
 
 // SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 are always forwarded; these two only when no terminal sent them too.
 const FROM_TERMINAL: readonly NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
+
+/** Spawns without a shell; on Windows after a PATHEXT lookup, batch files through cmd.exe (§5.4). */
+function startChild(file: string, args: string[], rt: Invocation['rt'], env: Record<string, string>): ChildProcess {
+  if (rt.platform !== 'win32') return spawn(file, args, { cwd: rt.cwd, env, stdio: 'inherit' });
+  const found = findWindowsCommand(file, env, rt.cwd, (candidate) => {
+    try {
+      return fs.statSync(candidate).isFile();
+    } catch {
+      return false;
+    }
+  });
+  if (found === undefined) throw new LlmAuthError(`command not found: ${file}`, { exitCode: 127 });
+  const launch = windowsLaunch(found, args, env.ComSpec ?? env.COMSPEC);
+  return spawn(launch.file, [...launch.args], { cwd: rt.cwd, env, stdio: 'inherit', windowsVerbatimArguments: launch.verbatim });
+}
 
 export async function execCommand(inv: Invocation, names: string[], command: string[], options: HandOnOptions): Promise<number> {
   const { seconds, label } = timeoutSeconds(options.timeout, '20');
@@ -29,7 +46,7 @@ export async function execCommand(inv: Invocation, names: string[], command: str
   output.flush();
 
   const [file, ...args] = command as [string, ...string[]];
-  const child = spawn(file, args, { cwd: rt.cwd, env, stdio: 'inherit' });
+  const child = startChild(file, args, rt, env);
   const stdinIsTTY = rt.stdin.isTTY === true;
   const extra: Array<[NodeJS.Signals, () => void]> = [];
   overrideSignals((signal) => {
