@@ -42,21 +42,37 @@ describe('exec on Windows', () => {
       let cur = '';
       let inQuotes = false;
       let started = false;
-      for (let i = 0; i < line.length;) {
+      let i = 0;
+      while (i < line.length) {
         const c = line[i]!;
         if (c === '\\') {
           let n = 0;
-          while (line[i] === '\\') (n++, i++);
+          while (line[i] === '\\') {
+            n++;
+            i++;
+          }
           if (line[i] === '"') {
             cur += '\\'.repeat(Math.floor(n / 2));
-            if (n % 2 === 1) ((cur += '"'), i++);
+            if (n % 2 === 1) {
+              cur += '"';
+              i++;
+            }
           } else cur += '\\'.repeat(n);
           started = true;
-        } else if (c === '"') ((inQuotes = !inQuotes), (started = true), i++);
-        else if ((c === ' ' || c === '\t') && !inQuotes) {
-          if (started) (out.push(cur), (cur = ''), (started = false));
-          i++;
-        } else ((cur += c), (started = true), i++);
+          continue;
+        }
+        i++;
+        if (c === '"') {
+          inQuotes = !inQuotes;
+          started = true;
+        } else if ((c === ' ' || c === '\t') && !inQuotes) {
+          if (started) out.push(cur);
+          cur = '';
+          started = false;
+        } else {
+          cur += c;
+          started = true;
+        }
       }
       if (started) out.push(cur);
       return out;
