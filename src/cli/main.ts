@@ -49,7 +49,7 @@ type Select = (run: Run) => void;
 function rootProgram(capture: { out: string; err: string }): Command {
   return new Command('llm-auth')
     .description('Keep the credentials of LLM developer tools in a git-ignored .env, in metadata envelopes.')
-    .version(VERSION, '--version', 'print the version')
+    .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .addOption(new Option('--env-file <path>', 'the store (default: ./.env)'))
     .exitOverride()
@@ -81,8 +81,8 @@ function addReadCommands(program: Command, select: Select): void {
     .option(
       '--surface-model <SURFACE=MODEL>',
       'model for one surface; repeatable',
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
+      // No default value: commander would show `(default: [])` in the help.
+      (v: string, acc: string[] | undefined) => [...(acc ?? []), v],
     )
     .option('--timeout <seconds>', 'per-request timeout in seconds (default 60)')
     .option('--verbose', 'trace the live ChatGPT check on stderr')
@@ -133,6 +133,14 @@ function addHandOnCommands(program: Command, select: Select, child: { command: s
     .argument('<surface>', 'the surface')
     .option('--auth <mode>', 'api-key, subscription-oauth or gateway-key, when the name has several')
     .action((surface: string, options: { auth?: string }) => select((inv) => logoutCommand(inv, surface, options)));
+}
+
+/** The command argv names (after global options), when it is one of ours. */
+function commandNamed(program: Command, argv: readonly string[]): string | undefined {
+  let i = 0;
+  while (i < argv.length && argv[i]!.startsWith('-')) i += argv[i] === '--env-file' ? 2 : 1;
+  const name = argv[i];
+  return program.commands.some((c) => c.name() === name) ? name : undefined;
 }
 
 /** For `exec`, everything after the first `--` is the child's, untouched: split it off before parsing. */
@@ -248,20 +256,25 @@ async function parseArguments(argv: readonly string[], rt: Runtime, output: Outp
       output.error('unexpected failure while parsing the command line');
       return { kind: 'exit', code: 2 };
     }
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
+    // `--help`, `help`, `help status`, `--version`, `-V`: what commander wrote, on stdout, exit 0.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || (err.code === 'commander.help' && err.exitCode === 0)) {
       rt.stdout.write(capture.out);
       return { kind: 'exit', code: 0 };
     }
     // No command at all: commander would print the help on stderr; we give the fixed one-line error.
     if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') {
       output.error('the following arguments are required: command');
+      output.hint('see llm-auth --help');
       return { kind: 'exit', code: 2 };
     }
     output.error(usageMessage(err));
+    const named = commandNamed(program, ours);
+    output.hint(`see llm-auth${named === undefined ? '' : ` ${named}`} --help`);
     return { kind: 'exit', code: 2 };
   }
   if (!run) {
     output.error('the following arguments are required: command');
+    output.hint('see llm-auth --help');
     return { kind: 'exit', code: 2 };
   }
   return { kind: 'run', run, envFile: program.opts<{ envFile?: string }>().envFile };

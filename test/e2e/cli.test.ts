@@ -11,31 +11,41 @@ import { gitRepo, STORE_API_KEY, tmpDir, writeStore } from '../helpers/fs.js';
 
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-describe('usage errors: one `error:` line, exit 2', () => {
+describe('usage errors: one `error:` line and a hint naming --help, exit 2', () => {
+  const top = 'hint: see llm-auth --help';
   it.each([
-    [[], 'error: the following arguments are required: command'],
-    [['nope'], "error: unknown command 'nope'"],
-    [['stauts'], "error: unknown command 'stauts' (Did you mean status?)"],
-    [['status', '--bogus'], "error: unknown option '--bogus'"],
-    [['status', 'a', 'b'], "error: too many arguments for 'status'. Expected 1 argument but got 2."],
-    [['add-api-key', 'a'], "error: missing required argument 'provider'"],
-    [['add-api-key', 'a', 'b', '--model'], "error: option '--model <model>' argument missing"],
-    [['--env-file'], "error: option '--env-file <path>' argument missing"],
+    [[], 'error: the following arguments are required: command', top],
+    [['nope'], "error: unknown command 'nope'", top],
+    [['stauts'], "error: unknown command 'stauts' (Did you mean status?)", top],
+    [['status', '--bogus'], "error: unknown option '--bogus'", 'hint: see llm-auth status --help'],
+    [
+      ['status', 'a', 'b'],
+      "error: too many arguments for 'status'. Expected 1 argument but got 2.",
+      'hint: see llm-auth status --help',
+    ],
+    [['add-api-key', 'a'], "error: missing required argument 'provider'", 'hint: see llm-auth add-api-key --help'],
+    [
+      ['add-api-key', 'a', 'b', '--model'],
+      "error: option '--model <model>' argument missing",
+      'hint: see llm-auth add-api-key --help',
+    ],
+    [['--env-file'], "error: option '--env-file <path>' argument missing", top],
+    [['--env-file', 'x', 'renew', '--bogus'], "error: unknown option '--bogus'", 'hint: see llm-auth renew --help'],
     // A mistyped option or a misplaced key is named, never echoed (core.md §8.10).
-    [['add-api-key', 'a', 'openai', `--kye=${CANARY}`], "error: unknown option '--kye'"],
-    [['add-api-key', 'a', 'openai', `-k${CANARY}`], "error: unknown option '-k'"],
-    [[CANARY], 'error: unknown command (not shown: it does not look like a command name)'],
-    [['--key', CANARY, 'status'], "error: unknown option '--key'"],
-  ])('%j', async (args, line) => {
+    [['add-api-key', 'a', 'openai', `--kye=${CANARY}`], "error: unknown option '--kye'", 'hint: see llm-auth add-api-key --help'],
+    [['add-api-key', 'a', 'openai', `-k${CANARY}`], "error: unknown option '-k'", 'hint: see llm-auth add-api-key --help'],
+    [[CANARY], 'error: unknown command (not shown: it does not look like a command name)', top],
+    [['--key', CANARY, 'status'], "error: unknown option '--key'", top],
+  ])('%j', async (args, line, hint) => {
     const r = await runCli(args, { cwd: tmpDir() });
-    expect(r).toMatchObject({ code: 2, stdout: '', stderr: `${line}\n` });
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: `${line}\n${hint}\n` });
   });
 
-  it('the process exits 2 with the one line', async () => {
+  it('the process exits 2 with the error line first', async () => {
     expect(await runBin(['status', '--bogus'], { cwd: tmpDir() })).toMatchObject({
       code: 2,
       stdout: '',
-      stderr: "error: unknown option '--bogus'\n",
+      stderr: "error: unknown option '--bogus'\nhint: see llm-auth status --help\n",
     });
   });
 });
@@ -54,8 +64,24 @@ describe('help and version', () => {
     expect(sub.stdout).toContain('--allow-unignored');
   });
 
-  it('prints the package version', async () => {
+  it('prints the package version, with --version or -V', async () => {
     expect(await runBin(['--version'], { cwd: tmpDir() })).toMatchObject({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+    expect(await runCli(['-V'], { cwd: tmpDir() })).toMatchObject({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+  });
+
+  it('`help` and `help <command>` print the help on stdout, exit 0', async () => {
+    const top = await runCli(['help'], { cwd: tmpDir() });
+    expect(top).toMatchObject({ code: 0, stderr: '' });
+    expect(top.stdout).toContain('Usage: llm-auth [options] [command]');
+    const status = await runCli(['help', 'status'], { cwd: tmpDir() });
+    expect(status).toMatchObject({ code: 0, stderr: '' });
+    expect(status.stdout).toContain('Usage: llm-auth status [options] [surface]');
+  });
+
+  it('shows no `(default: [])` for the repeatable --surface-model', async () => {
+    const r = await runCli(['test', '--help'], { cwd: tmpDir() });
+    expect(r.stdout).toContain('--surface-model <SURFACE=MODEL>');
+    expect(r.stdout).not.toContain('(default: [])');
   });
 });
 

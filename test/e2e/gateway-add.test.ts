@@ -183,7 +183,11 @@ describe('add-gateway', () => {
   it('missing --portal or --api-base is a usage error (exit 2)', async () => {
     const { dir, store } = repo();
     const r = await runCli(['add-gateway', 'corp', '--portal', PORTAL], { cwd: dir });
-    expect(r).toMatchObject({ code: 2, stdout: '', stderr: "error: required option '--api-base <url>' not specified\n" });
+    expect(r).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: "error: required option '--api-base <url>' not specified\nhint: see llm-auth add-gateway --help\n",
+    });
     expect(fs.existsSync(store)).toBe(false);
   });
 
