@@ -182,7 +182,7 @@ function addWriteCommands(program: Command, select: Select): void {
     .option('--env <name>', 'variable holding the key (default {PROVIDER}_{SURFACE}_API_KEY)')
     .option('--model <model>', 'model used by `llm-auth test`')
     .option('--api-base <url>', 'OpenAI-compatible base URL')
-    .option('--key <key>', 'the key itself (else add it to the store by hand)')
+    .option('--key <key>', 'the key; `--key -` reads it from stdin (hidden prompt at a terminal): the safe way, as a value it lands in shell history and ps')
     .option('--allow-unignored', 'write even when the store is not ignored by the VCS')
     .action((surface: string, provider: string, options: AddApiKeyOptions) =>
       select((inv) => addApiKeyCommand(inv, surface, provider, options)),

@@ -67,7 +67,7 @@ export async function readAll(stdin: InputStream): Promise<string> {
   for await (const chunk of stdin) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += buffer.length;
-    if (size > MAX_STDIN_BYTES) throw new LlmAuthError('the session token on stdin is longer than 64 KiB');
+    if (size > MAX_STDIN_BYTES) throw new LlmAuthError('stdin holds more than 64 KiB, which is no key or token');
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as dotenvParse } from 'dotenv';
 import { describe, expect, it } from 'vitest';
-import { CANARY, CANARY_QUOTED, runCli } from '../helpers/cli.js';
-import { gitRepo, listDir, mode, writeStore } from '../helpers/fs.js';
+import { assertNoCanary, BIN, CANARY, CANARY_QUOTED, runBin, runCli } from '../helpers/cli.js';
+import { gitRepo, listDir, mode, tmpDir, writeStore } from '../helpers/fs.js';
+import { testEnv } from '../helpers/runtime.js';
+import { hasScript } from '../helpers/terminal.js';
 import { HEADER_LINES } from '../../src/store/document.js';
 
 const HEADER = HEADER_LINES.join('\n');
@@ -204,5 +207,54 @@ describe('add-api-key', () => {
       code: 1,
       stderr: `error: auth surface envelope opened at ${store}:1 without a matching END marker\n`,
     });
+  });
+});
+
+describe('add-api-key --key -', () => {
+  it('reads the key from stdin: one line, the terminator dropped', async () => {
+    const { dir, store } = repo();
+    const r = await runBin(['add-api-key', 'research', 'openai', '--key', '-'], { cwd: dir, stdin: `${CANARY}\n` });
+    expect(r).toMatchObject({
+      code: 0,
+      stderr: '',
+      stdout: 'added research api-key surface for openai using OPENAI_RESEARCH_API_KEY (with key)\n',
+    });
+    expect(fs.readFileSync(store, 'utf8')).toContain(`\nOPENAI_RESEARCH_API_KEY=${CANARY}\n`);
+  });
+
+  it('refuses an empty stdin or more than one line, writing nothing', async () => {
+    for (const [stdin, message] of [
+      ['', 'no key received on stdin'],
+      ['  \n', 'no key received on stdin'],
+      [`${CANARY}\nsecond line\n`, '--key - reads one line, and stdin had more'],
+    ] as const) {
+      const { dir, store } = repo();
+      const r = await runCli(['add-api-key', 'research', 'openai', '--key', '-'], { cwd: dir, stdin });
+      expect(r).toMatchObject({ code: 1, stdout: '', stderr: `error: ${message}\n` });
+      expect(fs.existsSync(store)).toBe(false);
+    }
+  });
+
+  it.skipIf(!hasScript)('at a terminal, asks with a prompt that does not echo', async () => {
+    const { dir, store } = repo();
+    const transcript = path.join(tmpDir(), 'typescript');
+    const child = spawn('script', ['-qec', `exec ${BIN} add-api-key research openai --key -`, transcript], {
+      cwd: dir,
+      env: testEnv({ cwd: dir }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('(input is hidden): ') && !out.includes('typed')) {
+        out += 'typed';
+        child.stdin.write(`${CANARY}\r`);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(out).toContain('Paste the API key (input is hidden): ');
+    assertNoCanary(out, 'the terminal');
+    expect(fs.readFileSync(store, 'utf8')).toContain(`\nOPENAI_RESEARCH_API_KEY=${CANARY}\n`);
   });
 });

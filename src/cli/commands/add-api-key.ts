@@ -4,6 +4,7 @@ import { containsLineSeparator, pyTrim, repr } from '../../lib/python.js';
 import type { NewEnvelope } from '../../store/index.js';
 import { reservedVariable } from '../../store/reserved.js';
 import { openStoreFor, type Invocation } from '../context.js';
+import { readAll, readHidden } from '../prompt.js';
 
 export interface AddApiKeyOptions {
   env?: string;
@@ -41,6 +42,20 @@ export function apiKeyEnvelope(surface: string, provider: string, envName: strin
   return { name: surface, auth: 'api-key', metadata, assignments: [[envName, options.key]] };
 }
 
+/** One line from stdin, or from a hidden prompt when a person is at the terminal. */
+async function keyFromStdin(inv: Invocation): Promise<string> {
+  const { rt } = inv;
+  const raw =
+    rt.stdin.isTTY === true && rt.stderr.isTTY === true
+      ? await readHidden(rt.stdin, rt.stderr, 'Paste the API key (input is hidden): ')
+      : await readAll(rt.stdin);
+  const lines = raw.replace(/\r?\n$/, '').split(/\r?\n/);
+  if (lines.length > 1) throw fail('--key - reads one line, and stdin had more');
+  const key = pyTrim(lines[0] ?? '');
+  if (key === '') throw fail('no key received on stdin');
+  return key;
+}
+
 export async function addApiKeyCommand(
   inv: Invocation,
   surface: string,
@@ -65,6 +80,8 @@ export async function addApiKeyCommand(
     if (value !== undefined && containsLineSeparator(value)) throw fail(`${label} must be a single line`);
   }
   await store.checkSafety({ requireIgnored: options.allowUnignored !== true, purpose: 'add-api-key' });
+  // `--key -`: the key from stdin (a hidden prompt at a terminal), never in shell history or `ps`.
+  if (options.key === '-') options = { ...options, key: await keyFromStdin(inv) };
   if (options.key !== undefined) inv.output.addSecrets([options.key]);
   // Under the lock, after a re-read: duplicates are refused (core.md §9.2).
   await store.appendEnvelope(apiKeyEnvelope(surface, provider, envName, options));
