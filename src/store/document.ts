@@ -201,6 +201,33 @@ export function removeManagedBlock(text: string): string | undefined {
   return fromDocument(doc, false);
 }
 
+/** 0-based indexes (in the write model) of the lines assigning `key` outside every envelope. */
+export function assignmentsOutsideEnvelopes(text: string, key: string): number[] {
+  const doc = toDocument(text);
+  const found: number[] = [];
+  let inside = false;
+  doc.lines.forEach((line, i) => {
+    const trimmed = pyTrim(line.content);
+    if (matchBegin(trimmed)) inside = true;
+    else if (matchEnd(trimmed)) inside = false;
+    else if (!inside && assignmentKey(line.content) === key) found.push(i);
+  });
+  return found;
+}
+
+/**
+ * Appends an envelope whose variable line is an existing assignment moved from outside the envelopes: the
+ * line keeps its bytes; the rest of the text is unchanged but for that line.
+ */
+export function appendMovingLine(text: string, block: readonly string[], variableAt: number, lineIndex: number): string {
+  const doc = toDocument(text);
+  const moved = doc.lines[lineIndex]!.content;
+  doc.lines.splice(lineIndex, 1);
+  const withBlock = [...block];
+  withBlock[variableAt] = moved;
+  return appendBlock(fromDocument(doc, false), withBlock);
+}
+
 /** The key of a `# key=value` metadata line, or undefined (the trimmed line, as envelope parsing reads it). */
 function metadataKey(content: string): string | undefined {
   const t = pyTrim(content);

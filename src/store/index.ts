@@ -8,6 +8,8 @@ import type { Runtime } from '../lib/runtime.js';
 import { checkStoreSafety, type SafetyOptions } from '../safety/validate.js';
 import {
   appendBlock,
+  appendMovingLine,
+  assignmentsOutsideEnvelopes,
   removeManagedBlock,
   setEnvelopeMetadata,
   setEnvelopeVariable,
@@ -43,6 +45,11 @@ export interface NewEnvelope {
   readonly auth: string;
   readonly metadata: ReadonlyArray<readonly [string, string]>;
   readonly assignments: ReadonlyArray<readonly [string, string | undefined]>;
+  /**
+   * The first variable already assigned outside every envelope: `adopt` moves that line into the new envelope
+   * (when the envelope gives the variable no value), `refuse` fails. Undefined: not looked at.
+   */
+  readonly existing?: 'adopt' | 'refuse';
 }
 
 /** The store file as it is now, re-read under the lock; never the process environment. */
@@ -55,8 +62,11 @@ export interface Snapshot {
 /** What a holder of the store lock may do. Each edit re-reads the file and replaces it atomically. */
 export interface LockedStore {
   read(): Snapshot;
-  /** Appends an envelope, refusing a same-named surface of the mode or a variable some surface uses. */
-  appendEnvelope(envelope: NewEnvelope): void;
+  /**
+   * Appends an envelope, refusing a same-named surface of the mode or a variable some surface uses. Returns
+   * whether an existing assignment was adopted into it.
+   */
+  appendEnvelope(envelope: NewEnvelope): boolean;
   /** Writes CHATGPT_AUTH_JSON into the managed block (core.md §6.4); this process uses it from now on. */
   writeChatgptRecord(recordJson: string): void;
   /** Sets a variable inside an envelope; this process uses the new value from now on. */
@@ -160,7 +170,8 @@ export class Store implements StoreView {
       (file) =>
         fn({
           read: () => snapshotOf(p, file.read()),
-          appendEnvelope: (envelope) =>
+          appendEnvelope: (envelope) => {
+            let adopted = false;
             file.write((current) => {
               // Decided on the text re-read inside the lock; only an append needs it parsed.
               for (const existing of snapshotOf(p, current).surfaces) {
@@ -170,8 +181,22 @@ export class Store implements StoreView {
                 const taken = envelope.assignments.find(([k]) => existing.envKeys.includes(k));
                 if (taken) throw storeError(`env var ${repr(taken[0])} already belongs to a surface`);
               }
-              return appendBlock(current?.text ?? '', envelopeLines(envelope));
-            }),
+              const text = current?.text ?? '';
+              const [key, value] = envelope.assignments[0] ?? [];
+              const outside = envelope.existing && key !== undefined ? assignmentsOutsideEnvelopes(text, key) : [];
+              if (outside.length === 0) return appendBlock(text, envelopeLines(envelope));
+              const where = outside.map((i) => `${p.display}:${i + 1}`).join(', ');
+              if (envelope.existing === 'refuse' || value !== undefined) {
+                throw storeError(`${key} is already assigned outside any envelope (${where}); remove that line, or add the surface without --key to adopt its value`);
+              }
+              if (outside.length > 1) {
+                throw storeError(`${key} is assigned ${outside.length} times outside any envelope (${where}); keep one and try again`);
+              }
+              adopted = true;
+              return appendMovingLine(text, envelopeLines(envelope), 1 + envelope.metadata.length, outside[0]!);
+            });
+            return adopted;
+          },
           writeChatgptRecord: (recordJson) => {
             file.write((current) => writeManagedRecord(current?.text ?? '', recordJson, this.rt.now()));
             this.setValue('CHATGPT_AUTH_JSON', recordJson);
@@ -206,7 +231,8 @@ export class Store implements StoreView {
     );
   }
 
-  appendEnvelope(envelope: NewEnvelope): Promise<void> {
+  /** Appends under the lock; true when an existing assignment was adopted into the envelope. */
+  appendEnvelope(envelope: NewEnvelope): Promise<boolean> {
     return this.withLock((locked) => locked.appendEnvelope(envelope));
   }
 }

@@ -258,3 +258,53 @@ describe('add-api-key --key -', () => {
     expect(fs.readFileSync(store, 'utf8')).toContain(`\nOPENAI_RESEARCH_API_KEY=${CANARY}\n`);
   });
 });
+
+describe('add-api-key over a variable already in the store', () => {
+  it('moves an assignment outside the envelopes into the new envelope, bytes unchanged, and says so', async () => {
+    const { dir, store } = repo();
+    writeStore(store, `# my keys\nOTHER=1\nOPENAI_API_KEY = '${CANARY}'  \nLAST=2\n`);
+    const r = await runCli(['add-api-key', 'main', 'openai', '--env', 'OPENAI_API_KEY'], { cwd: dir });
+    expect(r).toMatchObject({
+      code: 0,
+      stderr: '',
+      stdout: 'added main api-key surface for openai using OPENAI_API_KEY (adopted the existing value)\n',
+    });
+    expect(fs.readFileSync(store, 'utf8')).toBe(
+      [
+        '# my keys',
+        'OTHER=1',
+        'LAST=2',
+        '',
+        '# BEGIN LLM AUTH SURFACE main api-key',
+        '# surface=main',
+        '# provider=openai',
+        '# auth=api-key',
+        '# env=OPENAI_API_KEY',
+        `OPENAI_API_KEY = '${CANARY}'  `,
+        '# END LLM AUTH SURFACE main api-key',
+        '',
+      ].join('\n'),
+    );
+    // Every reader now sees the one value: llm-auth (first assignment) and dotenv (last one).
+    expect((await runCli(['status', 'main'], { cwd: dir })).stdout).toContain('"api_key": true');
+  });
+
+  it('with --key, refuses and names the line; twice outside, refuses too', async () => {
+    const { dir, store } = repo();
+    writeStore(store, `OTHER=1\nOPENAI_API_KEY=${CANARY}\n`);
+    const r = await runCli(['add-api-key', 'main', 'openai', '--env', 'OPENAI_API_KEY', '--key', 'sk-new-value-123'], {
+      cwd: dir,
+    });
+    expect(r).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `error: OPENAI_API_KEY is already assigned outside any envelope (${store}:2); remove that line, or add the surface without --key to adopt its value\n`,
+    });
+    writeStore(store, `OPENAI_API_KEY=${CANARY}\nX=1\nOPENAI_API_KEY=\n`);
+    const twice = await runCli(['add-api-key', 'main', 'openai', '--env', 'OPENAI_API_KEY'], { cwd: dir });
+    expect(twice.stderr).toBe(
+      `error: OPENAI_API_KEY is assigned 2 times outside any envelope (${store}:1, ${store}:3); keep one and try again\n`,
+    );
+    expect(fs.readFileSync(store, 'utf8')).toBe(`OPENAI_API_KEY=${CANARY}\nX=1\nOPENAI_API_KEY=\n`);
+  });
+});

@@ -39,7 +39,14 @@ export function apiKeyEnvelope(surface: string, provider: string, envName: strin
   ];
   if (options.model) metadata.push(['model', options.model]);
   if (options.apiBase) metadata.push(['api_base', options.apiBase]);
-  return { name: surface, auth: 'api-key', metadata, assignments: [[envName, options.key]] };
+  return {
+    name: surface,
+    auth: 'api-key',
+    metadata,
+    assignments: [[envName, options.key]],
+    // A key already assigned outside the envelopes is moved in (dotenv would read an empty `KEY=` after it).
+    existing: options.key === undefined ? 'adopt' : 'refuse',
+  };
 }
 
 /** One line from stdin, or from a hidden prompt when a person is at the terminal. */
@@ -84,9 +91,8 @@ export async function addApiKeyCommand(
   if (options.key === '-') options = { ...options, key: await keyFromStdin(inv) };
   if (options.key !== undefined) inv.output.addSecrets([options.key]);
   // Under the lock, after a re-read: duplicates are refused (core.md §9.2).
-  await store.appendEnvelope(apiKeyEnvelope(surface, provider, envName, options));
-  inv.output.result(
-    `added ${surface} api-key surface for ${providerTyped} using ${envName} (${options.key === undefined ? 'without' : 'with'} key)`,
-  );
+  const adopted = await store.appendEnvelope(apiKeyEnvelope(surface, provider, envName, options));
+  const how = adopted ? 'adopted the existing value' : options.key === undefined ? 'without key' : 'with key';
+  inv.output.result(`added ${surface} api-key surface for ${providerTyped} using ${envName} (${how})`);
   return 0;
 }
