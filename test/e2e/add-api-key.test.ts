@@ -308,3 +308,34 @@ describe('add-api-key over a variable already in the store', () => {
     expect(fs.readFileSync(store, 'utf8')).toBe(`OPENAI_API_KEY=${CANARY}\nX=1\nOPENAI_API_KEY=\n`);
   });
 });
+
+describe('add-api-key with its arguments swapped', () => {
+  it('refuses a surface name or provider that looks like a key, printing nothing of it (exit 2)', async () => {
+    const usage = 'usage: llm-auth add-api-key <surface> <provider> --key -  (the key comes last, on stdin)';
+    for (const [args, label] of [
+      [[CANARY, 'openai'], 'surface name'],
+      [['sk-ant-api03-abcdefghijklmnop', 'anthropic'], 'surface name'],
+      [['main', 'Zx9Qm2Lp7Rt4Vb8Nc3Kd6Hf1Gj5'], 'provider'],
+      [['main', 'AIzaSyD-abcdefghijklmnop'], 'provider'],
+    ] as const) {
+      const { dir, store } = repo();
+      const r = await runCli(['add-api-key', ...args], { cwd: dir });
+      expect(r).toMatchObject({
+        code: 2,
+        stdout: '',
+        stderr: `error: the ${label} looks like an API key, not shown; ${usage}\n`,
+      });
+      expect(r.stderr).not.toContain(args[0] === 'main' ? args[1] : args[0]);
+      expect(fs.existsSync(store)).toBe(false);
+    }
+  });
+
+  it('names that are names still pass', async () => {
+    const { dir } = repo();
+    const r = await runCli(['add-api-key', 'team.eval-2024_b', 'open-router'], { cwd: dir });
+    expect(r).toMatchObject({
+      code: 0,
+      stdout: 'added team.eval-2024_b api-key surface for open-router using OPEN_ROUTER_TEAM_EVAL_2024_B_API_KEY (without key)\n',
+    });
+  });
+});

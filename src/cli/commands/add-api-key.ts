@@ -1,5 +1,6 @@
 // `add-api-key <surface> <provider>` (core.md §9): validates, checks the store, appends an envelope under the lock.
-import { LlmAuthError } from '../../lib/errors.js';
+import { LlmAuthError, usageError } from '../../lib/errors.js';
+import { looksLikeSecret } from '../../lib/secret-shape.js';
 import { containsLineSeparator, pyTrim, repr } from '../../lib/python.js';
 import type { NewEnvelope } from '../../store/index.js';
 import { reservedVariable } from '../../store/reserved.js';
@@ -71,6 +72,17 @@ export async function addApiKeyCommand(
 ): Promise<number> {
   // Steps 1-4 of core.md §1.5: a malformed store fails first, even here.
   const store = await openStoreFor(inv, 'none');
+  // A key typed where a name belongs (arguments swapped) would become a surface name and a variable name.
+  for (const [label, word] of [
+    ['surface name', surface],
+    ['provider', providerTyped],
+  ] as const) {
+    if (looksLikeSecret(word)) {
+      throw usageError(
+        `the ${label} looks like an API key, not shown; usage: llm-auth add-api-key <surface> <provider> --key -  (the key comes last, on stdin)`,
+      );
+    }
+  }
   if (!SURFACE_NAME.test(surface)) throw fail('surface must contain only letters, digits, dot, underscore, or dash');
   const envName = options.env ? options.env : defaultEnvName(surface, providerTyped);
   if (!ENV_NAME.test(envName)) throw fail('env var name must be uppercase and contain only letters, digits, and underscore');
