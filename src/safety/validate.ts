@@ -1,7 +1,7 @@
 // The store safety checks (core.md §8): permission, ignored, tracked, history, in that order, failing closed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { storeError } from '../lib/errors.js';
+import { LlmAuthError, storeError } from '../lib/errors.js';
 import type { Runtime } from '../lib/runtime.js';
 import type { StorePath } from '../store/path.js';
 import { gitIgnoredByFiles, hgIgnoredByFile } from './ignorefile.js';
@@ -61,11 +61,14 @@ const toRelFrom = (plan: CheckPlan, root: string): string => toRel(root, plan.st
 
 function notIgnored(plan: CheckPlan, vcs: VcsName, rel: string): Error {
   const { p } = plan;
-  return storeError(
-    plan.purpose !== 'other'
-      ? `refusing to write ${plan.purpose === 'add-api-key' ? 'API key' : 'gateway'} surface to ${p.display}: ${p.display} is not ignored by ${vcs}`
-      : `${p.display} is not ignored by ${vcs}; add ${MESSAGES[vcs].pattern(rel)} to ${MESSAGES[vcs].ignorefile}`,
-  );
+  const fix = `add ${MESSAGES[vcs].pattern(rel)} to ${MESSAGES[vcs].ignorefile}`;
+  if (plan.purpose === 'other') return storeError(`${p.display} is not ignored by ${vcs}; ${fix}`);
+  const what = plan.purpose === 'add-api-key' ? 'API key' : 'gateway';
+  return new LlmAuthError(`refusing to write ${what} surface to ${p.display}: ${p.display} is not ignored by ${vcs}`, {
+    kind: 'store',
+    // add-gateway has no way around it; add-api-key has, and every later read will refuse the file all the same.
+    hint: plan.purpose === 'add-api-key' ? `${fix}, or pass --allow-unignored to write it anyway` : fix,
+  });
 }
 
 function inHistory(plan: CheckPlan, vcs: VcsName): Error {

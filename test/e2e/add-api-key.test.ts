@@ -167,18 +167,25 @@ describe('add-api-key', () => {
     expect(fs.existsSync(store)).toBe(false);
   });
 
-  it('refuses an unignored store unless --allow-unignored, which skips only that check', async () => {
+  it('refuses an unignored store unless --allow-unignored, which skips only that check and warns', async () => {
     const dir = gitRepo();
     const store = path.join(dir, '.env');
     expect(await runCli(['add-api-key', 'a', 'openai'], { cwd: dir })).toMatchObject({
       code: 1,
-      stderr: `error: refusing to write API key surface to ${store}: ${store} is not ignored by git\n`,
+      stderr:
+        `error: refusing to write API key surface to ${store}: ${store} is not ignored by git\n` +
+        'hint: add /.env to .gitignore, or pass --allow-unignored to write it anyway\n',
     });
     expect(fs.existsSync(store)).toBe(false);
+    // The write succeeds, and says that every later command will refuse the file until it is ignored.
     expect(await runCli(['add-api-key', 'a', 'openai', '--allow-unignored'], { cwd: dir })).toMatchObject({
       code: 0,
-      stderr: '',
+      stdout: 'added a api-key surface for openai using OPENAI_A_API_KEY (without key)\n',
+      stderr: `warning: ${store} is not ignored by git; add /.env to .gitignore; until then status, test, renew and login refuse it\n`,
     });
+    expect((await runCli(['status'], { cwd: dir })).stderr).toBe(
+      `error: ${store} is not ignored by git; add /.env to .gitignore\n`,
+    );
     // Tracked is still refused.
     const { execFileSync } = await import('node:child_process');
     execFileSync('git', ['add', '-f', '.env'], { cwd: dir });

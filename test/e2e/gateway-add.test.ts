@@ -196,7 +196,7 @@ describe('add-gateway', () => {
     const r = await add(dir, 'corp');
     expect(r).toMatchObject({
       code: 1,
-      stderr: `error: refusing to write gateway surface to ${store}: ${store} is not ignored by git\n`,
+      stderr: `error: refusing to write gateway surface to ${store}: ${store} is not ignored by git\nhint: add /.env to .gitignore\n`,
     });
     expect(fs.existsSync(store)).toBe(false);
     expect((await add(dir, 'corp', '--allow-unignored')).code).toBe(2);

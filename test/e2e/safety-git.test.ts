@@ -163,7 +163,9 @@ describe('git safety checks', () => {
     const r = await runCli(['--env-file', 'new/dir/.env', 'add-api-key', 'a', 'openai'], { cwd: dir });
     expect(r).toMatchObject({
       code: 1,
-      stderr: 'error: refusing to write API key surface to new/dir/.env: new/dir/.env is not ignored by git\n',
+      stderr:
+        'error: refusing to write API key surface to new/dir/.env: new/dir/.env is not ignored by git\n' +
+        'hint: add /new/dir/.env to .gitignore, or pass --allow-unignored to write it anyway\n',
     });
     expect(fs.existsSync(path.join(dir, 'new'))).toBe(false);
     fs.writeFileSync(path.join(dir, '.gitignore'), '.env\n');

@@ -145,7 +145,9 @@ describe('Sapling safety checks (stand-in sl)', () => {
     const refused = await runCli(['add-api-key', 'a', 'openai'], { cwd: dir, path: SAPLING_PATH, home });
     expect(refused).toMatchObject({
       code: 1,
-      stderr: `error: refusing to write API key surface to ${store}: ${store} is not ignored by sapling\n`,
+      stderr:
+        `error: refusing to write API key surface to ${store}: ${store} is not ignored by sapling\n` +
+        'hint: add /.env to .gitignore, or pass --allow-unignored to write it anyway\n',
     });
     fs.writeFileSync(path.join(dir, '.gitignore'), '.env\n');
     const added = await runCli(['add-api-key', 'a', 'openai'], { cwd: dir, path: SAPLING_PATH, home });

@@ -2,7 +2,7 @@
 import { LlmAuthError, usageError } from '../../lib/errors.js';
 import { looksLikeSecret } from '../../lib/secret-shape.js';
 import { containsLineSeparator, pyTrim, repr } from '../../lib/python.js';
-import type { NewEnvelope } from '../../store/index.js';
+import type { NewEnvelope, Store } from '../../store/index.js';
 import { reservedVariable } from '../../store/reserved.js';
 import { openStoreFor, type Invocation } from '../context.js';
 import { readAll, readHidden } from '../prompt.js';
@@ -48,6 +48,17 @@ export function apiKeyEnvelope(surface: string, provider: string, envName: strin
     // A key already assigned outside the envelopes is moved in (dotenv would read an empty `KEY=` after it).
     existing: options.key === undefined ? 'adopt' : 'refuse',
   };
+}
+
+/** After `--allow-unignored`: every later command will refuse the file until it is ignored; say how to fix it. */
+async function warnIfUnignored(inv: Invocation, store: Store): Promise<void> {
+  try {
+    await store.checkSafety({ requireIgnored: true });
+  } catch (err) {
+    if (err instanceof LlmAuthError && err.message.includes(' is not ignored by ')) {
+      inv.output.warn(`${err.message}; until then status, test, renew and login refuse it`);
+    } else throw err;
+  }
 }
 
 /** One line from stdin, or from a hidden prompt when a person is at the terminal. */
@@ -106,5 +117,6 @@ export async function addApiKeyCommand(
   const adopted = await store.appendEnvelope(apiKeyEnvelope(surface, provider, envName, options));
   const how = adopted ? 'adopted the existing value' : options.key === undefined ? 'without key' : 'with key';
   inv.output.result(`added ${surface} api-key surface for ${providerTyped} using ${envName} (${how})`);
+  if (options.allowUnignored === true) await warnIfUnignored(inv, store);
   return 0;
 }
