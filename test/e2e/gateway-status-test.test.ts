@@ -147,7 +147,11 @@ describe('test of a gateway surface', () => {
     expect(r.stdout).toContain(
       'corp.gateway-key.gateway: fail - expired: the gateway reports the key as expired (HTTP 400); run `llm-auth renew corp`\n',
     );
-    expect((await cli(dir, ['test'])).stdout).toBe('corp: fail - subtests: gateway-key.portal, gateway-key.gateway\n');
+    const aggregate = await cli(dir, ['test']);
+    expect(aggregate.stdout).toBe('corp: fail - subtests: gateway-key.portal, gateway-key.gateway\n');
+    expect(aggregate.stderr).toBe(
+      'hint: corp.gateway-key.portal: the portal holds a different key; run `llm-auth login corp` (llm-auth test corp shows every subtest)\n',
+    );
     expect(fake.posts).toHaveLength(0);
   });
 

@@ -362,6 +362,8 @@ describe('test: output and option checks', () => {
       ].join('\n'),
     );
     expect(r.code).toBe(1);
+    // The line that names only subtests gets its first failure's reason on stderr.
+    expect(r.stderr).toBe('hint: both.api-key: NONE_A is missing (llm-auth test both shows every subtest)\n');
     const single = await runCli(['test', 'custom'], { cwd: dir });
     expect(single).toMatchObject({ code: 1, stdout: 'custom.weird-mode: fail - no test handler for this auth mode\n' });
   });

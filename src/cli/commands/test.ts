@@ -63,6 +63,19 @@ export function renderAggregate(results: ReadonlyArray<{ surface: Surface; subte
   });
 }
 
+/**
+ * For each surface whose aggregate line names only its failing subtests, the first failure's detail, so that
+ * nobody has to run the test again to see why (stderr; the stdout line stays the Python tool's).
+ */
+export function aggregateHints(results: ReadonlyArray<{ surface: Surface; subtests: SubtestResult[] }>): string[] {
+  return distinctNames(results.map((r) => r.surface)).flatMap((name) => {
+    const failed = results.filter((r) => r.surface.name === name).flatMap((r) => r.subtests.filter((t) => !t.pass));
+    if (failed.length < 2) return [];
+    const first = failed[0]!;
+    return [`${name}.${first.name}: ${first.detail === '' ? 'fail' : first.detail} (llm-auth test ${name} shows every subtest)`];
+  });
+}
+
 export async function testCommand(inv: Invocation, name: string | undefined, options: TestCommandOptions): Promise<number> {
   const { seconds, label } = timeoutSeconds(options.timeout, '60');
   const store = await openStoreFor(inv, 'if-exists');
@@ -88,5 +101,6 @@ export async function testCommand(inv: Invocation, name: string | undefined, opt
     results.push({ surface, subtests });
   }
   for (const line of name === undefined ? renderAggregate(results) : renderSingle(results)) inv.output.result(line);
+  if (name === undefined) for (const hint of aggregateHints(results)) inv.output.hint(hint);
   return results.every((r) => r.subtests.every((t) => t.pass)) ? 0 : 1;
 }
