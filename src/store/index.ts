@@ -143,6 +143,17 @@ export class Store implements StoreView {
     this.view.setValue(key, value);
   }
 
+  lineOf(key: string): number | undefined {
+    return this.view.lineOf(key);
+  }
+
+  /** Where a variable's effective value comes from, for messages: `at {path}:{line}` or `in the environment`. */
+  whereIs(key: string): string {
+    if (this.fromEnvironment(key)) return `in the environment (${key})`;
+    const line = this.lineOf(key);
+    return line === undefined ? `in ${this.path.display}` : `at ${this.path.display}:${line}`;
+  }
+
   /** The safety checks of core.md §8, with the options `add-api-key` needs. */
   checkSafety(options: Omit<SafetyOptions, 'warn'> = {}): Promise<void> {
     return checkStoreSafety(this.path, this.rt, { ...options, warn: this.warn });

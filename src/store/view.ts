@@ -3,7 +3,8 @@ import type { Environment } from '../lib/runtime.js';
 import { stripBom } from './document.js';
 import { parseEnvelopes, type Surface } from './envelope.js';
 import type { StorePath } from './path.js';
-import { parseAssignments } from './values.js';
+import { splitLines } from '../lib/python.js';
+import { parseAssignment, parseAssignments } from './values.js';
 
 export interface StoreView {
   readonly surfaces: readonly Surface[];
@@ -15,6 +16,8 @@ export interface StoreView {
   fromEnvironment(key: string): boolean;
   /** After llm-auth writes a value, the process keeps using it (as the Python tool updates os.environ). */
   setValue(key: string, value: string): void;
+  /** The 1-based line of the key's first assignment in the file, for messages. */
+  lineOf(key: string): number | undefined;
 }
 
 /** Parses the text (undefined: a missing store); envelope errors throw with the display path and line. */
@@ -35,6 +38,10 @@ export function viewOf(p: StorePath, text: string | undefined, env: Environment)
     fromEnvironment: inEnv,
     setValue(key, value) {
       written.set(key, value);
+    },
+    lineOf(key) {
+      const index = splitLines(body).findIndex((line) => parseAssignment(line)?.[0] === key);
+      return index < 0 ? undefined : index + 1;
     },
   };
 }

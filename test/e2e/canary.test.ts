@@ -60,7 +60,9 @@ describe('canary secrets', () => {
 
     // Error paths with the canary inside the failing input.
     writeStore(store, chatgpt(`{"access_token":"${CANARY}"`));
-    expect((await runBin(['status'], { cwd: dir })).stderr).toBe('error: CHATGPT_AUTH_JSON did not contain valid JSON\n');
+    expect((await runBin(['status'], { cwd: dir })).stderr).toBe(
+      `error: CHATGPT_AUTH_JSON did not contain valid JSON\nhint: the value is at ${store}:3\n`,
+    );
     writeStore(store, STORE_API_KEY('research', 'OPENAI_API_KEY', CANARY));
     fs.chmodSync(store, 0o644);
     expect((await runBin(['status'], { cwd: dir })).code).toBe(1);

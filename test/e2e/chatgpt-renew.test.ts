@@ -234,7 +234,8 @@ describe('renew', () => {
     expect(await runCli(['renew', 'chatgpt'], { cwd: dir, env: fake.env() })).toMatchObject({ code: 2 });
     expect(await runCli(['renew', 'chatgpt'], { cwd: dir, env: fake.env({ CHATGPT_AUTH_JSON: '[1]' }) })).toMatchObject({
       code: 1,
-      stderr: 'error: CHATGPT_AUTH_JSON did not contain a JSON object\n',
+      stderr:
+        'error: CHATGPT_AUTH_JSON did not contain a JSON object\nhint: the value is in the environment (CHATGPT_AUTH_JSON)\n',
     });
     expect(await runCli(['renew', 'chatgpt'], { cwd: dir, env: fake.env({ CHATGPT_AUTH_JSON: '{}' }) })).toMatchObject({
       code: 1,

@@ -125,22 +125,36 @@ describe('status', () => {
   });
 
   it('fails on a CHATGPT_AUTH_JSON that is not JSON or not an object, printing nothing on stdout', async () => {
+    // The Python tool's line, and a hint with the path and line of the value.
+    const at = (dir: string): string => {
+      const file = path.join(dir, '.env');
+      const line =
+        fs
+          .readFileSync(file, 'utf8')
+          .split('\n')
+          .findIndex((l) => l.startsWith('CHATGPT_AUTH_JSON=')) + 1;
+      return `hint: the value is at ${file}:${line}\n`;
+    };
     const bad = repoWithStore(chatgptBlock(`{"refresh_token": "${CANARY}"`));
     expect(await runCli(['status'], { cwd: bad.dir })).toMatchObject({
       code: 1,
       stdout: '',
-      stderr: 'error: CHATGPT_AUTH_JSON did not contain valid JSON\n',
+      stderr: `error: CHATGPT_AUTH_JSON did not contain valid JSON\n${at(bad.dir)}`,
     });
     const list = repoWithStore(chatgptBlock(`["${CANARY}"]`));
     expect(await runCli(['status'], { cwd: list.dir })).toMatchObject({
       code: 1,
       stdout: '',
-      stderr: 'error: CHATGPT_AUTH_JSON did not contain a JSON object\n',
+      stderr: `error: CHATGPT_AUTH_JSON did not contain a JSON object\n${at(list.dir)}`,
     });
     // The environment's value is the effective one.
     const ok = repoWithStore(chatgptBlock('{}'));
     const r = await runCli(['status'], { cwd: ok.dir, env: { CHATGPT_AUTH_JSON: '42' } });
-    expect(r).toMatchObject({ code: 1, stderr: 'error: CHATGPT_AUTH_JSON did not contain a JSON object\n' });
+    expect(r).toMatchObject({
+      code: 1,
+      stderr:
+        'error: CHATGPT_AUTH_JSON did not contain a JSON object\nhint: the value is in the environment (CHATGPT_AUTH_JSON)\n',
+    });
   });
 
   it('never writes: bytes and mode stay', async () => {

@@ -1,6 +1,7 @@
 // The subscription-oauth driver for ChatGPT surfaces (chatgpt-oauth.md).
+import { LlmAuthError } from '../../lib/errors.js';
 import { human, pyTrim } from '../../lib/python.js';
-import { metadataFlag } from '../../store/index.js';
+import { metadataFlag, type Store } from '../../store/index.js';
 import { fail, pass, type ChatgptStatus, type SurfaceDriver } from '../driver.js';
 import { completionSubtest } from './backend.js';
 import { refreshRecord } from './refresh.js';
@@ -11,10 +12,20 @@ const nonEmpty = (record: AuthRecord, key: string): boolean => {
   return v !== undefined && v !== null && v !== '';
 };
 
+/** The record, or the parse error with a hint saying where the value is (`{path}:{line}`). */
+function storedRecord(store: Store): AuthRecord {
+  try {
+    return parseRecord(store.value('CHATGPT_AUTH_JSON'));
+  } catch (err) {
+    if (err instanceof LlmAuthError) throw new LlmAuthError(err.message, { hint: `the value is ${store.whereIs('CHATGPT_AUTH_JSON')}` });
+    throw err;
+  }
+}
+
 export const chatgptDriver: SurfaceDriver<ChatgptStatus> = {
   status(surface, store) {
     const raw = store.value('CHATGPT_AUTH_JSON');
-    const record = parseRecord(raw);
+    const record = storedRecord(store);
     const nowMs = store.rt.now();
     const nowS = Math.floor(nowMs / 1000);
     const exp = expiresAt(record);
@@ -40,7 +51,7 @@ export const chatgptDriver: SurfaceDriver<ChatgptStatus> = {
   },
   preflight(_surface, store, intent) {
     // An invalid record fails the command before anything is sent (core.md §12.3).
-    parseRecord(store.value('CHATGPT_AUTH_JSON'));
+    storedRecord(store);
     // chatgpt-oauth.md §2.4: the environment wins, but writes go to the file.
     if (
       intent.writes &&
