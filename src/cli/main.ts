@@ -2,7 +2,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import { LlmAuthError, usageError } from '../lib/errors.js';
-import { exitSignal, runInterruptCleanups, signalTaken } from '../lib/interrupt.js';
+import { exitSignal, runAsyncInterruptCleanups, runInterruptCleanups, signalTaken } from '../lib/interrupt.js';
 import type { Runtime } from '../lib/runtime.js';
 import { createRuntime } from '../runtime.js';
 import { VERSION } from '../version.js';
@@ -315,6 +315,7 @@ export async function run(): Promise<void> {
   // waits for at exit, about 250 ms after the last answer. The baseline compiler is plenty for a few requests.
   setFlagsFromString('--liftoff-only');
   // Ctrl-C, `kill`, a closed terminal: the write in progress is undone, the lock released, exit 128 + n.
+  let interrupted = false;
   for (const [signal, number] of [
     ['SIGINT', 2],
     ['SIGTERM', 15],
@@ -323,9 +324,16 @@ export async function run(): Promise<void> {
     process.on(signal, () => {
       // `exec` passes it to its child and waits for the child's end instead.
       if (signalTaken(signal)) return;
+      const leave = (): never => {
+        process.stderr.write('error: interrupted\n');
+        process.exit(128 + number);
+      };
+      // A second signal while cleaning up: leave at once.
+      if (interrupted) leave();
+      interrupted = true;
       runInterruptCleanups();
-      process.stderr.write('error: interrupted\n');
-      process.exit(128 + number);
+      // Cleanups that need the lock (a login taking back its cooldown stamp) get two seconds.
+      void runAsyncInterruptCleanups(2000).finally(leave);
     });
   }
   // A reader that went away (`llm-auth status | head -1`) is not our failure.

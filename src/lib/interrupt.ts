@@ -36,3 +36,21 @@ export function signalTaken(signal: NodeJS.Signals): boolean {
 
 /** A child killed by this signal: the CLI re-raises it on itself once its output is flushed. */
 export const exitSignal: { value: NodeJS.Signals | undefined } = { value: undefined };
+
+const asyncCleanups = new Set<() => Promise<void>>();
+
+/** Registers a cleanup that needs the event loop (it takes the store lock); run after the synchronous ones. */
+export function onInterruptAsync(cleanup: () => Promise<void>): () => void {
+  asyncCleanups.add(cleanup);
+  return () => asyncCleanups.delete(cleanup);
+}
+
+/** Runs the asynchronous cleanups, giving up on them after `limitMs`. */
+export async function runAsyncInterruptCleanups(limitMs: number): Promise<void> {
+  const pending = [...asyncCleanups].map((c) => c().catch(() => undefined));
+  asyncCleanups.clear();
+  if (pending.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(pending), new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)))]);
+  clearTimeout(timer);
+}

@@ -151,10 +151,14 @@ describe('login: device-code flow', () => {
     } finally {
       await lone.close();
     }
-    // The new request re-armed the cooldown and kept the other keys.
+    // The login ended without tokens: its stamp is taken back (the old one returns), so a retry is not
+    // refused by the cooldown.
     const record = storedRecord(store);
     expect(Object.keys(record)).toEqual(['device_code_requested_at', 'extra']);
-    expect(Date.now() / 1000 - (record.device_code_requested_at as number)).toBeLessThan(10);
+    expect(typeof record.device_code_requested_at).toBe('string');
+    fake.deviceCodes.set('dev-1', { userCode: 'ABCD-EFGH', approved: true });
+    const retry = await runCli(['login'], { cwd: dir, env: fake.env() });
+    expect(retry).toMatchObject({ code: 0, stdout: FOUR_LINES(fake.issuer) + 'ok\n' });
   });
 
   it('stops polling on denial, server errors and network errors with one line', async () => {
@@ -182,7 +186,8 @@ describe('login: device-code flow', () => {
       arrange();
       const r = await runCli(['login'], { cwd: dir, env: fake.env() });
       expect(r).toMatchObject({ code: 1, stdout: FOUR_LINES(fake.issuer), stderr });
-      expect(Object.keys(storedRecord(store))).toEqual(['device_code_requested_at']);
+      // No tokens: the cooldown stamp is taken back; the record that did not exist is left as `{}`.
+      expect(storedRecord(store)).toEqual({});
     }
   });
 
@@ -234,7 +239,7 @@ describe('login: device-code flow', () => {
       arrange();
       const r = await runCli(['login'], { cwd: dir, env: fake.env() });
       expect(r).toMatchObject({ code: 1, stdout: FOUR_LINES(fake.issuer), stderr });
-      expect(Object.keys(storedRecord(store))).toEqual(['device_code_requested_at']);
+      expect(storedRecord(store)).toEqual({});
       expect(fs.readFileSync(store, 'utf8')).not.toContain('rt_partial');
     }
   });
@@ -288,7 +293,7 @@ describe('login: device-code flow', () => {
     expect(fs.existsSync(store)).toBe(false);
   });
 
-  it('Ctrl-C while polling: exit 130, error: interrupted, the cooldown stays, no temporary file', async () => {
+  it('Ctrl-C while polling: exit 130, error: interrupted, the cooldown stamp taken back, no temporary file', async () => {
     fake.deviceCodes.delete('dev-1');
     const { dir, store } = chatgptRepo('A=1\n');
     const r = await runBin(['login'], {
@@ -303,7 +308,7 @@ describe('login: device-code flow', () => {
     expect(r.code).toBe(130);
     expect(r.stderr).toBe('error: interrupted\n');
     expect(r.stdout).toBe(FOUR_LINES(fake.issuer));
-    expect(Object.keys(storedRecord(store))).toEqual(['device_code_requested_at']);
+    expect(storedRecord(store)).toEqual({});
     expect(fs.readdirSync(dir).sort()).toEqual(['.env', '.git', '.gitignore']);
   });
 

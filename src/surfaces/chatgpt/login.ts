@@ -1,6 +1,7 @@
 // `login` for a ChatGPT surface (chatgpt-oauth.md §5): a still-valid token, else a refresh, else the
 // device-code flow: request a code, show it, poll until the user approves, exchange, write the record.
 import { LlmAuthError } from '../../lib/errors.js';
+import { onInterruptAsync } from '../../lib/interrupt.js';
 import { httpRequest, isSuccess, parseJson, type HttpResult } from '../../lib/http.js';
 import { parsePythonFloat } from '../../lib/numbers.js';
 import { clean, redactSecrets } from '../../lib/redact.js';
@@ -87,11 +88,35 @@ async function requestDeviceCode(store: Store, ep: ChatgptEndpoints): Promise<De
   return { deviceAuthId: id, userCode: code, interval: pollInterval(body?.interval) };
 }
 
-/** Records the request time in the store: this arms the cooldown, and nothing undoes it. */
-async function recordDeviceCodeRequest(store: Store): Promise<void> {
-  await store.withLock((locked) => {
+interface Armed {
+  /** The stamp this login wrote. */
+  readonly value: number;
+  /** What the record held before (restored when this login ends without tokens). */
+  readonly previous: unknown;
+}
+
+/** Records the request time in the store: this arms the cooldown against a second login racing this one. */
+async function recordDeviceCodeRequest(store: Store): Promise<Armed> {
+  return store.withLock((locked) => {
     const existing = fileRecord(locked.read()) ?? {};
-    writeRecord(locked, { ...existing, device_code_requested_at: store.rt.now() / 1000 });
+    const value = store.rt.now() / 1000;
+    writeRecord(locked, { ...existing, device_code_requested_at: value });
+    return { value, previous: existing.device_code_requested_at };
+  });
+}
+
+/**
+ * A login that ends without tokens takes its stamp back (chatgpt-oauth.md §5 step 5, amended): the user may
+ * try again at once. Only when the record still holds exactly the stamp this login wrote.
+ */
+async function disarm(store: Store, armed: Armed): Promise<void> {
+  await store.withLock((locked) => {
+    const record = fileRecord(locked.read());
+    if (!record || record.device_code_requested_at !== armed.value) return;
+    const rest: Record<string, unknown> = { ...record };
+    if (armed.previous === undefined) delete rest.device_code_requested_at;
+    else rest.device_code_requested_at = armed.previous;
+    writeRecord(locked, rest);
   });
 }
 
@@ -200,19 +225,29 @@ export async function loginChatgpt(store: Store, ui: LoginUi, timeoutSeconds: nu
   checkCooldown(store);
 
   const code = await requestDeviceCode(store, ep);
-  await recordDeviceCodeRequest(store);
-  ui.show('Sign in with ChatGPT using device code:');
-  ui.show(`1) Visit ${ep.verification}`);
-  ui.show(`2) Enter code: ${code.userCode}`);
-  ui.show('Device codes are a common phishing target. Never share this code.');
-  ui.openBrowser(ep.verification);
-
-  ui.spinner.start();
-  let grant: Grant;
+  const armed = await recordDeviceCodeRequest(store);
+  // Ctrl-C takes the stamp back too.
+  const unregister = onInterruptAsync(() => disarm(store, armed));
   try {
-    grant = await poll(store, ep, code, floor, timeoutSeconds);
+    ui.show('Sign in with ChatGPT using device code:');
+    ui.show(`1) Visit ${ep.verification}`);
+    ui.show(`2) Enter code: ${code.userCode}`);
+    ui.show('Device codes are a common phishing target. Never share this code.');
+    ui.openBrowser(ep.verification);
+
+    ui.spinner.start();
+    let grant: Grant;
+    try {
+      grant = await poll(store, ep, code, floor, timeoutSeconds);
+    } finally {
+      ui.spinner.stop();
+    }
+    await exchange(store, ep, grant);
+  } catch (err) {
+    // Timeout, denial, a failed exchange: no tokens, so no reason to make the user wait 300 s.
+    await disarm(store, armed).catch(() => undefined);
+    throw err;
   } finally {
-    ui.spinner.stop();
+    unregister();
   }
-  await exchange(store, ep, grant);
 }
