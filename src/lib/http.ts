@@ -33,6 +33,8 @@ export function networkReason(err: unknown, url: string): string {
     const code = (e as { code?: unknown } | null)?.code;
     return typeof code === 'string' && code !== '' ? code : undefined;
   };
+  // fetch refuses some ports outright (9, 25, 6000, ...: the Fetch standard's "bad ports"), with no code.
+  if ((cause as { message?: unknown } | null)?.message === 'bad port') return `EBADPORT: ${host} (fetch refuses this port)`;
   let code = pick(cause);
   if (!code) {
     const inner = (cause as { errors?: unknown[] } | null)?.errors;

@@ -281,6 +281,19 @@ describe('login: device-code flow', () => {
     expect(r).toMatchObject({ code: 0, stdout: FOUR_LINES(fake.issuer) + 'ok\n' });
   });
 
+  it('names an endpoint setting that is not a URL, with its value, before any request', async () => {
+    const { dir } = chatgptRepo();
+    for (const [name, value] of [
+      ['LLM_AUTH_CHATGPT_ISSUER', 'not-a-url'],
+      ['CHATGPT_API_BASE', 'ftp://x'],
+    ] as const) {
+      const start = fake.requests.length;
+      const r = await runCli(['login'], { cwd: dir, env: fake.env({ [name]: value }) });
+      expect(r).toMatchObject({ code: 1, stdout: '', stderr: `error: ${name} must be an http(s) URL, got '${value}'\n` });
+      expect(fake.requests.length).toBe(start);
+    }
+  });
+
   it('validates LLM_AUTH_MIN_POLL_INTERVAL before any request or write', async () => {
     const { dir, store } = chatgptRepo();
     const start = fake.requests.length;

@@ -205,6 +205,12 @@ describe('test: api-key subtests', () => {
     expect(r.code).toBe(1);
   });
 
+  it('names a port fetch refuses to use, instead of a bare ENETWORK', async () => {
+    const dir = repo(research({ api_base: 'http://127.0.0.1:9/v1' }));
+    const r = await runCli(['test', 'research'], { cwd: dir });
+    expect(r.stdout).toBe('research.api-key: pass\nresearch.openai-api-key-auth: fail - EBADPORT: 127.0.0.1:9 (fetch refuses this port)\n');
+  });
+
   it('gives up on a server that never answers after --timeout', async () => {
     const dir = repo(research());
     api.script('GET /v1/models', { status: 200, hang: true });

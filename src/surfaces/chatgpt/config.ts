@@ -25,12 +25,26 @@ export interface ChatgptEndpoints {
   backend: string;
 }
 
+/** An http(s) URL from a setting, or an error naming the setting and its value (a URL, not a secret). */
+function settingUrl(store: Store, names: readonly string[], fallback: string): string {
+  const name = names.find((n) => store.value(n));
+  if (name === undefined) return fallback;
+  const value = store.value(name)!;
+  let ok: boolean;
+  try {
+    const url = new URL(value);
+    ok = (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '';
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new LlmAuthError(`${name} must be an http(s) URL, got ${reprString(value)}`);
+  return stripSlash(value);
+}
+
 /** Endpoints from the effective environment: the process environment first, then the store. */
 export function endpoints(store: Store): ChatgptEndpoints {
-  const issuer = stripSlash(store.value('LLM_AUTH_CHATGPT_ISSUER') || 'https://auth.openai.com');
-  const backend = stripSlash(
-    store.value('CHATGPT_API_BASE') || store.value('OPENAI_CHATGPT_API_BASE') || 'https://chatgpt.com/backend-api/codex',
-  );
+  const issuer = settingUrl(store, ['LLM_AUTH_CHATGPT_ISSUER'], 'https://auth.openai.com');
+  const backend = settingUrl(store, ['CHATGPT_API_BASE', 'OPENAI_CHATGPT_API_BASE'], 'https://chatgpt.com/backend-api/codex');
   return {
     issuer,
     usercode: `${issuer}/api/accounts/deviceauth/usercode`,
