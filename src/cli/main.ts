@@ -71,7 +71,8 @@ function addReadCommands(program: Command, select: Select): void {
     .command('status')
     .description('show each surface as JSON: presence, expiry; no secret, no network')
     .argument('[surface]', 'only surfaces with this name')
-    .action((surface: string | undefined) => select((inv) => statusCommand(inv, surface)));
+    .option('--human', 'a table for people (surface, mode, configured, source, expiry) instead of the JSON')
+    .action((surface: string | undefined, options: { human?: boolean }) => select((inv) => statusCommand(inv, surface, options)));
 
   program
     .command('test')
@@ -182,7 +183,10 @@ function addWriteCommands(program: Command, select: Select): void {
     .option('--env <name>', 'variable holding the key (default {PROVIDER}_{SURFACE}_API_KEY)')
     .option('--model <model>', 'model used by `llm-auth test`')
     .option('--api-base <url>', 'OpenAI-compatible base URL')
-    .option('--key <key>', 'the key; `--key -` reads it from stdin (hidden prompt at a terminal): the safe way, as a value it lands in shell history and ps')
+    .option(
+      '--key <key>',
+      'the key; `--key -` reads it from stdin (hidden prompt at a terminal): the safe way, as a value it lands in shell history and ps',
+    )
     .option('--allow-unignored', 'write even when the store is not ignored by the VCS')
     .action((surface: string, provider: string, options: AddApiKeyOptions) =>
       select((inv) => addApiKeyCommand(inv, surface, provider, options)),
@@ -257,7 +261,11 @@ async function parseArguments(argv: readonly string[], rt: Runtime, output: Outp
       return { kind: 'exit', code: 2 };
     }
     // `--help`, `help`, `help status`, `--version`, `-V`: what commander wrote, on stdout, exit 0.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || (err.code === 'commander.help' && err.exitCode === 0)) {
+    if (
+      err.code === 'commander.helpDisplayed' ||
+      err.code === 'commander.version' ||
+      (err.code === 'commander.help' && err.exitCode === 0)
+    ) {
       rt.stdout.write(capture.out);
       return { kind: 'exit', code: 0 };
     }

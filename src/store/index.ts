@@ -198,10 +198,14 @@ export class Store implements StoreView {
               if (outside.length === 0) return appendBlock(text, envelopeLines(envelope));
               const where = outside.map((i) => `${p.display}:${i + 1}`).join(', ');
               if (envelope.existing === 'refuse' || value !== undefined) {
-                throw storeError(`${key} is already assigned outside any envelope (${where}); remove that line, or add the surface without --key to adopt its value`);
+                throw storeError(
+                  `${key} is already assigned outside any envelope (${where}); remove that line, or add the surface without --key to adopt its value`,
+                );
               }
               if (outside.length > 1) {
-                throw storeError(`${key} is assigned ${outside.length} times outside any envelope (${where}); keep one and try again`);
+                throw storeError(
+                  `${key} is assigned ${outside.length} times outside any envelope (${where}); keep one and try again`,
+                );
               }
               adopted = true;
               return appendMovingLine(text, envelopeLines(envelope), 1 + envelope.metadata.length, outside[0]!);

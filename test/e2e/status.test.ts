@@ -166,3 +166,37 @@ describe('status', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['.env', '.git', '.gitignore']);
   });
 });
+
+describe('status for a person', () => {
+  it('with no store: stdout stays {}, and at a terminal a hint says what to do', async () => {
+    const dir = gitRepo();
+    const store = path.join(dir, '.env');
+    expect(await runCli(['status'], { cwd: dir })).toMatchObject({ code: 0, stdout: '{}\n', stderr: '' });
+    expect(await runCli(['status'], { cwd: dir, stdoutIsTTY: true })).toMatchObject({
+      code: 0,
+      stdout: '{}\n',
+      stderr: `hint: no store at ${store}; add a surface with llm-auth add-api-key <surface> <provider> --key -\n`,
+    });
+  });
+
+  it('--human: one row per surface with mode, configured, source and expiry', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const { dir } = repoWithStore(
+      STORE_API_KEY('research', 'OPENAI_RESEARCH_KEY', CANARY) +
+        STORE_API_KEY('empty', 'EMPTY_KEY', '') +
+        managedBlock(JSON.stringify({ access_token: 'a', refresh_token: 'r', expires_at: now + 7200 + 30 })),
+    );
+    const r = await runCli(['status', '--human'], { cwd: dir, env: { EMPTY_KEY: '' } });
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toBe(
+      [
+        'SURFACE   MODE                CONFIGURED  SOURCE  EXPIRES',
+        'research  api-key             yes         file    -',
+        'empty     api-key             no          -       -',
+        'chatgpt   subscription-oauth  yes         file    in 2h 0m',
+        '',
+      ].join('\n'),
+    );
+    expect((await runCli(['status'], { cwd: dir })).stdout.startsWith('{\n')).toBe(true);
+  });
+});

@@ -208,7 +208,9 @@ describe('test: api-key subtests', () => {
   it('names a port fetch refuses to use, instead of a bare ENETWORK', async () => {
     const dir = repo(research({ api_base: 'http://127.0.0.1:9/v1' }));
     const r = await runCli(['test', 'research'], { cwd: dir });
-    expect(r.stdout).toBe('research.api-key: pass\nresearch.openai-api-key-auth: fail - EBADPORT: 127.0.0.1:9 (fetch refuses this port)\n');
+    expect(r.stdout).toBe(
+      'research.api-key: pass\nresearch.openai-api-key-auth: fail - EBADPORT: 127.0.0.1:9 (fetch refuses this port)\n',
+    );
   });
 
   it('gives up on a server that never answers after --timeout', async () => {

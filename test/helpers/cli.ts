@@ -52,6 +52,8 @@ export interface InProcessOptions extends RunOptions {
   fetch?: typeof fetch;
   /** What the command reads on stdin. */
   stdin?: string;
+  /** Makes stdout claim to be a terminal. */
+  stdoutIsTTY?: boolean;
 }
 
 /** The text with JSON `\uXXXX` and URL `%XX` escapes decoded: a secret echoed encoded is still a leak. */

@@ -44,6 +44,8 @@ export interface TestRuntimeOptions {
   fetch?: Runtime['fetch'];
   /** What the command reads on stdin (default: nothing). */
   stdin?: string;
+  /** Makes stdout claim to be a terminal. */
+  stdoutIsTTY?: boolean;
 }
 
 /** The environment the CLI gets in tests: PATH and HOME, plus what the test adds. */
@@ -59,6 +61,7 @@ export function testEnv(options: Pick<TestRuntimeOptions, 'cwd' | 'env' | 'path'
 export function testRuntime(options: TestRuntimeOptions): Runtime & { stdout: Capture; stderr: Capture } {
   const clock = options.clock ?? new FakeClock();
   const stdout = new Capture();
+  stdout.isTTY = options.stdoutIsTTY === true;
   const stderr = new Capture();
   const rt = createRuntime({
     cwd: options.cwd,

@@ -17,7 +17,8 @@ function storedRecord(store: Store): AuthRecord {
   try {
     return parseRecord(store.value('CHATGPT_AUTH_JSON'));
   } catch (err) {
-    if (err instanceof LlmAuthError) throw new LlmAuthError(err.message, { hint: `the value is ${store.whereIs('CHATGPT_AUTH_JSON')}` });
+    if (err instanceof LlmAuthError)
+      throw new LlmAuthError(err.message, { hint: `the value is ${store.whereIs('CHATGPT_AUTH_JSON')}` });
     throw err;
   }
 }
