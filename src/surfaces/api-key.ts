@@ -6,6 +6,7 @@ import { clean, redactSecrets } from '../lib/redact.js';
 import { schema } from '../lib/schema.js';
 import type { Store, Surface } from '../store/index.js';
 import { VERSION } from '../version.js';
+import { providerCheck, runProviderCheck } from './provider-checks.js';
 import { answerText } from './responses.js';
 import {
   fail,
@@ -135,17 +136,22 @@ export const apiKeyDriver: SurfaceDriver<ApiKeyStatus> = {
   },
   preflight() {},
   async test(surface, store, options) {
-    const live = surface.metadata.provider === 'openai';
+    // Anthropic and Gemini have checks of their own; OpenAI, and any provider with an api_base, the
+    // OpenAI-compatible ones (core.md §11.7); any other provider the presence check alone.
+    const check = providerCheck(surface);
+    const openaiCompatible = check === undefined && (surface.metadata.provider === 'openai' || Boolean(surface.metadata.api_base));
     const key = keyOf(surface, store);
     let missing: string | undefined;
     if (surface.primaryEnv === undefined) missing = 'metadata is missing env=<ENV_VAR>';
     else if (key === undefined) missing = `${surface.primaryEnv} is missing`;
     const results = [missing === undefined ? pass('api-key') : fail('api-key', missing)];
-    if (!live) return results;
+    if (!check && !openaiCompatible) return results;
+    const names = check ? [check.subtest] : liveSubtestNames(options.model);
     if (missing !== undefined || key === undefined) {
       // Nothing is sent without a key: the live subtests fail with the same message.
-      return [...results, ...liveSubtestNames(options.model).map((n) => fail(n, missing!))];
+      return [...results, ...names.map((n) => fail(n, missing!))];
     }
+    if (check) return [...results, await runProviderCheck(check, surface, store, options, key)];
     return [...results, ...(await liveSubtests(surface, store, options, key))];
   },
   // API keys are rotated by editing their variable.

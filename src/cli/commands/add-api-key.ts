@@ -4,6 +4,7 @@ import { looksLikeSecret } from '../../lib/secret-shape.js';
 import { containsLineSeparator, pyTrim, repr } from '../../lib/python.js';
 import type { NewEnvelope, Store } from '../../store/index.js';
 import { reservedVariable } from '../../store/reserved.js';
+import { urlProblem } from '../../surfaces/gateway/config.js';
 import { openStoreFor, type Invocation } from '../context.js';
 import { readAll, readHidden } from '../prompt.js';
 
@@ -108,6 +109,11 @@ export async function addApiKeyCommand(
     ['api_base', options.apiBase],
   ] as const) {
     if (value !== undefined && containsLineSeparator(value)) throw fail(`${label} must be a single line`);
+  }
+  // `test` sends the key to api_base: an absolute http(s) URL, plain http only to this machine.
+  if (options.apiBase) {
+    const problem = urlProblem('api_base', options.apiBase);
+    if (problem) throw fail(problem);
   }
   await store.checkSafety({ requireIgnored: options.allowUnignored !== true, purpose: 'add-api-key' });
   // `--key -`: the key from stdin (a hidden prompt at a terminal), never in shell history or `ps`.
