@@ -139,7 +139,8 @@ export const apiKeyDriver: SurfaceDriver<ApiKeyStatus> = {
     // Anthropic and Gemini have checks of their own; OpenAI, and any provider with an api_base, the
     // OpenAI-compatible ones (core.md §11.7); any other provider the presence check alone.
     const check = providerCheck(surface);
-    const openaiCompatible = check === undefined && (surface.metadata.provider === 'openai' || Boolean(surface.metadata.api_base));
+    const openaiCompatible =
+      check === undefined && (surface.metadata.provider === 'openai' || Boolean(surface.metadata.api_base));
     const key = keyOf(surface, store);
     let missing: string | undefined;
     if (surface.primaryEnv === undefined) missing = 'metadata is missing env=<ENV_VAR>';
