@@ -8,6 +8,7 @@ import { createRuntime } from '../runtime.js';
 import { VERSION } from '../version.js';
 import { addApiKeyCommand, type AddApiKeyOptions } from './commands/add-api-key.js';
 import { addGatewayCommand, type AddGatewayOptions } from './commands/add-gateway.js';
+import { completionCommand } from './commands/completion.js';
 import { envCommand } from './commands/env.js';
 import { execCommand } from './commands/exec.js';
 import { logoutCommand } from './commands/logout.js';
@@ -136,6 +137,17 @@ function addHandOnCommands(program: Command, select: Select, child: { command: s
     .action((surface: string, options: { auth?: string }) => select((inv) => logoutCommand(inv, surface, options)));
 }
 
+function addCompletionCommand(program: Command, select: Select): void {
+  program
+    .command('completion')
+    .description('print a completion script: source <(llm-auth completion bash), or zsh, or fish')
+    .argument('[shell]', 'bash, zsh or fish')
+    .option('--surfaces', 'print the surface names of the store (what the scripts complete), one per line')
+    .action((shell: string | undefined, options: { surfaces?: boolean }) =>
+      select((inv) => completionCommand(inv, program, shell, options)),
+    );
+}
+
 /** The command argv names (after global options), when it is one of ours. */
 function commandNamed(program: Command, argv: readonly string[]): string | undefined {
   let i = 0;
@@ -253,6 +265,7 @@ async function parseArguments(argv: readonly string[], rt: Runtime, output: Outp
   addReadCommands(program, select);
   addWriteCommands(program, select);
   addHandOnCommands(program, select, { command });
+  addCompletionCommand(program, select);
   try {
     await program.parseAsync(ours, { from: 'user' });
   } catch (err) {
