@@ -126,7 +126,9 @@ describe('token: ChatGPT', () => {
     const { dir } = chatgptRepo(`${HEADER}\n\n${managedBlock(recordJson(f))}\n`);
     const start = chatgpt.requests.length;
     const results = await Promise.all(
-      Array.from({ length: 16 }, () => runBin(['token', 'chatgpt'], { cwd: dir, env: chatgpt.env(), secretsOnStdout: true })),
+      Array.from({ length: 16 }, () =>
+        runBin(['token', 'chatgpt', '--timeout', '120'], { cwd: dir, env: chatgpt.env(), secretsOnStdout: true }),
+      ),
     );
     for (const r of results) expect(r.code).toBe(0);
     expect(new Set(results.map((r) => r.stdout)).size).toBe(1);
@@ -228,8 +230,9 @@ describe('token: gateway', () => {
     fake.reset({ now: () => Date.now() });
     const { dir, store: file } = store('expired');
     const start = fake.requests.length;
+    // The 20 s default deadline is for one helper; 16 started at once on a loaded CI machine take longer.
     const results = await Promise.all(
-      Array.from({ length: 16 }, () => runBin(['token', 'corp'], { cwd: dir, secretsOnStdout: true })),
+      Array.from({ length: 16 }, () => runBin(['token', 'corp', '--timeout', '120'], { cwd: dir, secretsOnStdout: true })),
     );
     for (const r of results) {
       expect(r.stderr).toMatch(/^(warning: waiting for .*\.env\.lock \(held by pid \d+\)\n)?$/);
