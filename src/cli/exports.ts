@@ -6,7 +6,7 @@ import { isChatgptSurface, type Store, type Surface } from '../store/index.js';
 import { serializeRecord } from '../surfaces/chatgpt/record.js';
 import { freshSecret } from '../surfaces/fresh.js';
 import { clientVariableNames, clientVariables } from '../surfaces/gateway/clients.js';
-import { defaultSessionEnv, readConfig } from '../surfaces/gateway/config.js';
+import { readConfig } from '../surfaces/gateway/config.js';
 import { implicitChatgpt } from '../store/select.js';
 
 export interface Exports {
@@ -55,8 +55,7 @@ function plannedNames(store: Store, surface: Surface, named: boolean, warn: (m: 
     const read = readConfig(surface);
     if (!read.ok) throw new LlmAuthError(read.text);
     const c = read.config;
-    const session =
-      c.sessionCommand !== undefined || pyTrim(store.value(c.sessionEnv || defaultSessionEnv(surface.name)) ?? '') !== '';
+    const session = c.sessionCommand !== undefined || pyTrim(store.value(c.sessionEnv) ?? '') !== '';
     if (!named && pyTrim(store.value(c.env) ?? '') === '' && !session) {
       warn(`surface '${surface.name}' has no key and no portal session; run \`llm-auth login ${surface.name}\``);
       return undefined;

@@ -148,18 +148,22 @@ function addCompletionCommand(program: Command, select: Select): void {
     );
 }
 
-/** The command argv names (after global options), when it is one of ours. */
-function commandNamed(program: Command, argv: readonly string[]): string | undefined {
+/** Where the command's name is in argv: after the global options (`--env-file` takes a value). */
+function commandIndex(argv: readonly string[]): number {
   let i = 0;
-  while (i < argv.length && argv[i]!.startsWith('-')) i += argv[i] === '--env-file' ? 2 : 1;
-  const name = argv[i];
+  while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--') i += argv[i] === '--env-file' ? 2 : 1;
+  return i;
+}
+
+/** The command argv names, when it is one of ours. */
+function commandNamed(program: Command, argv: readonly string[]): string | undefined {
+  const name = argv[commandIndex(argv)];
   return program.commands.some((c) => c.name() === name) ? name : undefined;
 }
 
 /** For `exec`, everything after the first `--` is the child's, untouched: split it off before parsing. */
 function splitExec(argv: readonly string[]): { ours: string[]; command: string[] | undefined } {
-  let i = 0;
-  while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--') i += argv[i] === '--env-file' ? 2 : 1;
+  const i = commandIndex(argv);
   if (argv[i] !== 'exec') return { ours: [...argv], command: undefined };
   const dashdash = argv.indexOf('--', i);
   return dashdash < 0

@@ -2,6 +2,7 @@
 // (core.md §6, §9.3). Pure: text in, text out. Lines nobody edits keep their bytes and terminators.
 import { storeError } from '../lib/errors.js';
 import { containsLineSeparator, pyTrim, reprString } from '../lib/python.js';
+import { isoSeconds } from '../lib/time.js';
 import { matchBegin, matchEnd } from './envelope.js';
 import { quoteValue } from './values.js';
 
@@ -127,11 +128,6 @@ export function migrateLegacyBlocks(lines: Line[], style: string): Line[] {
   return lines;
 }
 
-/** UTC time in whole seconds, `YYYY-MM-DDTHH:MM:SSZ`. */
-export function syncedAt(nowMs: number): string {
-  return new Date(Math.floor(nowMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
 /**
  * Writes the ChatGPT record into the managed block (core.md §6.3, §6.4): legacy blocks removed, the block
  * replaced in place (or appended), the blank lines around it normalised, the header ensured.
@@ -167,7 +163,7 @@ export function writeManagedRecord(text: string, recordJson: string, nowMs: numb
     ...MANAGED_METADATA,
     ...kept,
     `CHATGPT_AUTH_JSON=${quoteValue(recordJson)}`,
-    `LITELLM_CHATGPT_AUTH_SYNCED_AT=${syncedAt(nowMs)}`,
+    `LITELLM_CHATGPT_AUTH_SYNCED_AT=${isoSeconds(nowMs)}`,
     MANAGED_END,
   ].map(fresh);
 

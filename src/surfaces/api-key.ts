@@ -4,6 +4,7 @@ import { httpRequest, isSuccess, parseJson, type HttpResult } from '../lib/http.
 import { pyJsonString, pyTrim, repr } from '../lib/python.js';
 import { clean, redactSecrets } from '../lib/redact.js';
 import { schema } from '../lib/schema.js';
+import { httpUrl, stripSlash } from '../lib/url.js';
 import type { Store, Surface } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { providerCheck, runProviderCheck } from './provider-checks.js';
@@ -37,15 +38,8 @@ export function encodeModel(model: string): string {
 /** `api_base` minus one trailing `/`, or undefined when it is not a usable http(s) URL. */
 export function apiBaseOf(surface: Surface): { base: string; usable: boolean } {
   const raw = surface.metadata.api_base ?? DEFAULT_API_BASE;
-  const base = raw.endsWith('/') ? raw.slice(0, -1) : raw;
-  let usable: boolean;
-  try {
-    const url = new URL(base);
-    usable = (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '';
-  } catch {
-    usable = false;
-  }
-  return { base, usable };
+  const base = stripSlash(raw);
+  return { base, usable: httpUrl(base) !== undefined };
 }
 
 /** The exact body of core.md §11.4: Python's json.dumps spacing and key order. */

@@ -105,7 +105,7 @@ export async function freshGateway(surface: Surface, store: Store, options: Fres
   if (expires !== undefined) return nowS < expires - config.renewBeforeSeconds ? done(key) : renewNow();
   if (options.probeUnknown === false) return done(key);
   const secrets = new Set([key]);
-  const x = { ...exchangeFor(store, secrets, FRESHNESS_PROBE_MS, '5'), ...(options.signal && { signal: options.signal }) };
+  const x = exchangeFor(store, secrets, FRESHNESS_PROBE_MS, '5', options.signal);
   const probe = await probeKey(x, config, key, undefined, nowS);
   if (probe.outcome === 'valid') return done(key);
   if (renewalHelps(probe)) return renewNow();

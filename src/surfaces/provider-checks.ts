@@ -2,6 +2,7 @@
 // lists, each with its own key header. `api_base` replaces the default host (a proxy, a loopback fake).
 import { httpRequest, isSuccess, parseJson, type HttpResult } from '../lib/http.js';
 import { repr } from '../lib/python.js';
+import { httpUrl, stripSlash } from '../lib/url.js';
 import { clean, redactSecrets } from '../lib/redact.js';
 import type { Store, Surface } from '../store/index.js';
 import { VERSION } from '../version.js';
@@ -42,15 +43,9 @@ export function providerCheck(surface: Surface): ProviderCheck | undefined {
 }
 
 function baseOf(surface: Surface, check: ProviderCheck): { base: string; usable: boolean } {
-  let base = surface.metadata.api_base || check.defaultBase;
-  if (base.endsWith('/')) base = base.slice(0, -1);
+  let base = stripSlash(surface.metadata.api_base || check.defaultBase);
   if (base.endsWith(check.versionSuffix)) base = base.slice(0, -check.versionSuffix.length);
-  try {
-    const url = new URL(base);
-    return { base, usable: (url.protocol === 'https:' || url.protocol === 'http:') && url.host !== '' };
-  } catch {
-    return { base, usable: false };
-  }
+  return { base, usable: httpUrl(base) !== undefined };
 }
 
 function detailOf(result: HttpResult, key: string): string | undefined {

@@ -11,9 +11,9 @@ import {
   ENV_NAME,
   parseClients,
   reservedGatewayName,
-  stripSlash,
   urlProblem,
 } from '../../surfaces/gateway/config.js';
+import { stripSlash } from '../../lib/url.js';
 import { openStoreFor, type Invocation } from '../context.js';
 
 export interface AddGatewayOptions {

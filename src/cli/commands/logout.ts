@@ -3,7 +3,7 @@
 import { LlmAuthError, usageError } from '../../lib/errors.js';
 import { pyTrim, repr } from '../../lib/python.js';
 import { isChatgptSurface, type Store, type Surface } from '../../store/index.js';
-import { defaultSessionEnv } from '../../surfaces/gateway/config.js';
+import { sessionEnvOf } from '../../surfaces/gateway/config.js';
 import { openStoreFor, type Invocation } from '../context.js';
 import { selectOne } from '../../store/select.js';
 
@@ -25,7 +25,7 @@ async function logoutChatgpt(store: Store, surface: Surface): Promise<string[]> 
 /** Empties the key and the session (names kept) and drops the bookkeeping. */
 async function logoutGateway(store: Store, surface: Surface): Promise<string[]> {
   const env = surface.primaryEnv;
-  const sessionEnv = surface.metadata.session_env || defaultSessionEnv(surface.name);
+  const sessionEnv = sessionEnvOf(surface);
   return store.withLock((locked) => {
     const snapshot = locked.read();
     const names = [env, sessionEnv].filter((n): n is string => n !== undefined && n !== '');

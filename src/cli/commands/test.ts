@@ -53,9 +53,18 @@ export function renderSingle(results: ReadonlyArray<{ surface: Surface; subtests
   );
 }
 
-export function renderAggregate(results: ReadonlyArray<{ surface: Surface; subtests: SubtestResult[] }>): string[] {
-  return distinctNames(results.map((r) => r.surface)).map((name) => {
-    const failed = results.filter((r) => r.surface.name === name).flatMap((r) => r.subtests.filter((t) => !t.pass));
+type Results = ReadonlyArray<{ surface: Surface; subtests: SubtestResult[] }>;
+
+/** Each surface name, in file order, with the failed subtests of all its envelopes. */
+function failuresByName(results: Results): Array<[string, SubtestResult[]]> {
+  return distinctNames(results.map((r) => r.surface)).map((name) => [
+    name,
+    results.filter((r) => r.surface.name === name).flatMap((r) => r.subtests.filter((t) => !t.pass)),
+  ]);
+}
+
+export function renderAggregate(results: Results): string[] {
+  return failuresByName(results).map(([name, failed]) => {
     if (failed.length === 0) return `${name}: pass`;
     if (failed.length === 1)
       return `${name}: fail - ${failed[0]!.name}${failed[0]!.detail !== '' ? `: ${failed[0]!.detail}` : ''}`;
@@ -67,9 +76,8 @@ export function renderAggregate(results: ReadonlyArray<{ surface: Surface; subte
  * For each surface whose aggregate line names only its failing subtests, the first failure's detail, so that
  * nobody has to run the test again to see why (stderr; the stdout line stays the Python tool's).
  */
-export function aggregateHints(results: ReadonlyArray<{ surface: Surface; subtests: SubtestResult[] }>): string[] {
-  return distinctNames(results.map((r) => r.surface)).flatMap((name) => {
-    const failed = results.filter((r) => r.surface.name === name).flatMap((r) => r.subtests.filter((t) => !t.pass));
+export function aggregateHints(results: Results): string[] {
+  return failuresByName(results).flatMap(([name, failed]) => {
     if (failed.length < 2) return [];
     const first = failed[0]!;
     return [`${name}.${first.name}: ${first.detail === '' ? 'fail' : first.detail} (llm-auth test ${name} shows every subtest)`];

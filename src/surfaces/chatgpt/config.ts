@@ -2,6 +2,7 @@
 import { LlmAuthError } from '../../lib/errors.js';
 import { parsePythonFloat } from '../../lib/numbers.js';
 import { reprString } from '../../lib/python.js';
+import { httpUrl, stripSlash } from '../../lib/url.js';
 import type { Store } from '../../store/index.js';
 
 export const CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
@@ -12,8 +13,6 @@ export const DEFAULT_POLL_INTERVAL_SECONDS = 5;
 export const ISSUER_TIMEOUT_MS = 30_000;
 export const FRESH_ENOUGH_SECONDS = 300;
 export const DEFAULT_CHATGPT_MODEL = 'gpt-5.4-mini';
-
-const stripSlash = (s: string): string => (s.endsWith('/') ? s.slice(0, -1) : s);
 
 export interface ChatgptEndpoints {
   issuer: string;
@@ -30,14 +29,7 @@ function settingUrl(store: Store, names: readonly string[], fallback: string): s
   const name = names.find((n) => store.value(n));
   if (name === undefined) return fallback;
   const value = store.value(name)!;
-  let ok: boolean;
-  try {
-    const url = new URL(value);
-    ok = (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '';
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new LlmAuthError(`${name} must be an http(s) URL, got ${reprString(value)}`);
+  if (!httpUrl(value)) throw new LlmAuthError(`${name} must be an http(s) URL, got ${reprString(value)}`);
   return stripSlash(value);
 }
 

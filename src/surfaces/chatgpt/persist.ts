@@ -1,5 +1,6 @@
 // The ChatGPT record in the store file, under the store lock (core.md §6.4).
 import { pyTrim } from '../../lib/python.js';
+import { parseIsoSeconds } from '../../lib/time.js';
 import type { LockedStore, Snapshot, Store } from '../../store/index.js';
 import { parseRecord, serializeRecord, type AuthRecord } from './record.js';
 
@@ -12,10 +13,7 @@ export function fileRecord(snapshot: Snapshot): AuthRecord | undefined {
 
 /** When the block was last written (`LITELLM_CHATGPT_AUTH_SYNCED_AT`), in ms, if known. */
 export function syncedAtMs(snapshot: Snapshot): number | undefined {
-  const value = snapshot.value('LITELLM_CHATGPT_AUTH_SYNCED_AT');
-  if (!value || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value)) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
+  return parseIsoSeconds(snapshot.value('LITELLM_CHATGPT_AUTH_SYNCED_AT'));
 }
 
 /** Writes the record into the managed block atomically; this process uses it from now on. */

@@ -2,6 +2,7 @@
 // request is sent holding the store lock, after re-reading the file inside it, so that any number of
 // processes make one request and the rest adopt its result.
 import { httpRequest, isSuccess, parseJson, type HttpResult } from '../../lib/http.js';
+import { singleFlight } from '../../lib/single-flight.js';
 import { decodeJwtClaims } from '../../lib/jwt.js';
 import { clean, redactSecrets } from '../../lib/redact.js';
 import type { LockedStore, Snapshot, Store } from '../../store/index.js';
@@ -188,14 +189,9 @@ async function refreshOnce(store: Store, purpose: RefreshPurpose, options: Refre
   });
 }
 
-const inFlight = new Map<string, Promise<RefreshOutcome>>();
+const refreshes = singleFlight<RefreshOutcome>();
 
 /** Refreshes the ChatGPT record of the store, single-flight across processes and within this one. */
 export function refreshRecord(store: Store, purpose: RefreshPurpose, options: RefreshOptions = {}): Promise<RefreshOutcome> {
-  const key = store.path.absolute;
-  const running = inFlight.get(key);
-  if (running) return running;
-  const promise = refreshOnce(store, purpose, options).finally(() => inFlight.delete(key));
-  inFlight.set(key, promise);
-  return promise;
+  return refreshes.run(store.path.absolute, () => refreshOnce(store, purpose, options));
 }

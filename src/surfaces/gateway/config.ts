@@ -3,6 +3,8 @@
 import { containsLineSeparator, repr } from '../../lib/python.js';
 import type { Surface } from '../../store/index.js';
 import { reservedVariable } from '../../store/reserved.js';
+import { parseIsoSeconds } from '../../lib/time.js';
+import { httpUrl, stripSlash } from '../../lib/url.js';
 
 export const CLIENTS = ['claude', 'codex', 'gemini', 'opencode', 'openai'] as const;
 export type Client = (typeof CLIENTS)[number];
@@ -51,8 +53,8 @@ export function surfaceToken(name: string): string {
 export const defaultKeyEnv = (name: string): string => `LLM_AUTH_${surfaceToken(name)}_GATEWAY_KEY`;
 export const defaultSessionEnv = (name: string): string => `LLM_AUTH_${surfaceToken(name)}_PORTAL_SESSION`;
 
-/** The URL without one trailing `/`. */
-export const stripSlash = (url: string): string => (url.endsWith('/') ? url.slice(0, -1) : url);
+/** The variable holding a surface's portal session: metadata `session_env`, else the default name. */
+export const sessionEnvOf = (surface: Surface): string => surface.metadata.session_env || defaultSessionEnv(surface.name);
 
 /** `https://llm.example.com/v1/` -> `https://llm.example.com`. */
 export function gatewayRoot(apiBase: string): string {
@@ -73,20 +75,10 @@ export function urlProblem(label: string, value: string | undefined): string | u
   if (value === undefined || value === '') return `metadata is missing ${label}=<URL>`;
   const wrong = `${label} must be an https URL (http is allowed only for localhost)`;
   if (containsLineSeparator(value)) return wrong;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return wrong;
-  }
-  if (url.protocol === 'https:' && url.host !== '') {
-    // A user name or password in the URL would be printed wherever the URL is (status, errors).
-    return url.username !== '' || url.password !== '' ? `${label} must not contain a user name or password` : undefined;
-  }
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) {
-    return url.username !== '' || url.password !== '' ? `${label} must not contain a user name or password` : undefined;
-  }
-  return wrong;
+  const url = httpUrl(value);
+  if (!url || (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname))) return wrong;
+  // A user name or password in the URL would be printed wherever the URL is (status, errors).
+  return url.username !== '' || url.password !== '' ? `${label} must not contain a user name or password` : undefined;
 }
 
 // Names LLM clients read from the environment (and from `.env` files they load themselves): a gateway key
@@ -143,7 +135,7 @@ export function readConfig(surface: Surface): ConfigResult {
 
   const env = surface.primaryEnv;
   if (env === undefined || env === '') return failed('metadata is missing env=<ENV_VAR>');
-  const sessionEnv = m.session_env || defaultSessionEnv(surface.name);
+  const sessionEnv = sessionEnvOf(surface);
   const opencodeEnv = m.opencode_env || DEFAULT_OPENCODE_ENV;
   for (const name of [env, sessionEnv, opencodeEnv]) {
     if (!ENV_NAME.test(name)) return failed('env var name must be uppercase and contain only letters, digits, and underscore');
@@ -211,14 +203,8 @@ export function readConfig(surface: Surface): ConfigResult {
   };
 }
 
-/** `2026-11-29T15:10:00Z` (whole seconds, UTC) from epoch ms. */
-export function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
 /** Epoch seconds of a bookkeeping line (`renewed_at`, `expires_at`), or undefined when absent or malformed. */
 export function bookkeepingSeconds(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value)) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms / 1000;
+  const ms = parseIsoSeconds(value);
+  return ms === undefined ? undefined : ms / 1000;
 }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { human, pyTrim } from '../../lib/python.js';
 import type { Store, Surface } from '../../store/index.js';
 import { fail, pass, type GatewayStatus, type SubtestResult, type SurfaceDriver, type TestOptions } from '../driver.js';
-import { bookkeepingSeconds, defaultSessionEnv, readConfig, type GatewayConfig } from './config.js';
+import { bookkeepingSeconds, readConfig, sessionEnvOf, type GatewayConfig } from './config.js';
 import {
   answerJson,
   answerMessage,
@@ -16,16 +16,12 @@ import {
   sessionRejectedText,
   type Exchange,
 } from './protocol.js';
-import { effectiveKey, renewGatewayKey } from './renew.js';
+import { effectiveKey, exchangeFor, renewGatewayKey } from './renew.js';
 import { portalKey } from './schemas.js';
-import { obtainSession, runSessionCommand, sessionExpiry, storedSession, type Session } from './session.js';
-
-const SESSION_COMMAND_LIMIT_MS = 30_000;
+import { obtainSession, runSessionCommandWithin, sessionExpiry, storedSession, type Session } from './session.js';
 
 /** `sha256:` and the first 8 hex digits of the key's SHA-256: tells keys apart without showing one. */
 export const keyFingerprint = (key: string): string => `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
-
-const sessionEnvOf = (surface: Surface): string => surface.metadata.session_env || defaultSessionEnv(surface.name);
 
 /** Where a variable's non-blank effective value comes from. */
 function sourceOf(store: Store, name: string | undefined): 'environment' | 'env-file' | null {
@@ -68,12 +64,6 @@ function status(surface: Surface, store: Store): GatewayStatus {
   };
 }
 
-/** `session_command` within `test`: 30 s, or less when `--timeout` is shorter. */
-function runCommandFor(store: Store, command: string, options: TestOptions) {
-  const limit = Math.min(SESSION_COMMAND_LIMIT_MS, options.timeoutMs);
-  return runSessionCommand(store.rt, command, limit, limit === SESSION_COMMAND_LIMIT_MS ? '30' : options.timeoutLabel);
-}
-
 /** The session subtest and the session the portal subtest uses (the command's output is used, not stored). */
 async function sessionSubtest(
   store: Store,
@@ -85,7 +75,7 @@ async function sessionSubtest(
     config,
     stored: storedSession(config, store.rt.env, store.fileValue(config.sessionEnv)),
     nowS,
-    run: (command) => runCommandFor(store, command, options),
+    run: (command) => runSessionCommandWithin(store.rt, command, options.timeoutMs, options.timeoutLabel),
   });
   const name = 'gateway-key.session';
   if (!outcome.ok) {
@@ -109,7 +99,7 @@ async function portalSubtest(
   const name = 'gateway-key.portal';
   let result = await portalRequest(x, config, 'GET', session.token);
   if (result.ok && sessionRejected(result) && session.source !== 'command' && config.sessionCommand !== undefined) {
-    const fresh = await runCommandFor(store, config.sessionCommand, options);
+    const fresh = await runSessionCommandWithin(store.rt, config.sessionCommand, options.timeoutMs, options.timeoutLabel);
     if (!fresh.ok) return fail(name, fresh.text);
     secrets.add(fresh.token);
     result = await portalRequest(x, config, 'GET', fresh.token);
@@ -137,12 +127,7 @@ async function test(surface: Surface, store: Store, options: TestOptions): Promi
   const config = read.config;
   const key = effectiveKey(store, config);
   const secrets = new Set([key, pyTrim(store.value(config.sessionEnv) ?? '')].filter((s) => s !== ''));
-  const x: Exchange = {
-    fetch: store.rt.fetch,
-    timeoutMs: options.timeoutMs,
-    timeoutLabel: options.timeoutLabel,
-    secrets: () => [...secrets],
-  };
+  const x = exchangeFor(store, secrets, options.timeoutMs, options.timeoutLabel);
   const missingKey = `${config.env} is missing`;
   const results: SubtestResult[] = [pass('gateway-key.config')];
   results.push(key === '' ? fail('gateway-key.api-key', missingKey) : pass('gateway-key.api-key'));

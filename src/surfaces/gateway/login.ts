@@ -4,18 +4,10 @@ import { LlmAuthError } from '../../lib/errors.js';
 import { pyTrim } from '../../lib/python.js';
 import type { Store, Surface } from '../../store/index.js';
 import { readConfig, type GatewayConfig } from './config.js';
-import {
-  answerJson,
-  answerMessage,
-  failureReason,
-  portalRequest,
-  portalUrl,
-  sessionRejected,
-  type Exchange,
-} from './protocol.js';
+import { answerJson, answerMessage, failureReason, portalRequest, portalUrl, sessionRejected } from './protocol.js';
 import { exchangeFor, REQUEST_TIMEOUT_MS } from './renew.js';
 import { portalKey } from './schemas.js';
-import { runSessionCommand } from './session.js';
+import { runSessionCommandWithin } from './session.js';
 
 /** Where the token comes from; the CLI decides by its options and streams (§7 step 1). */
 export interface TokenSources {
@@ -51,7 +43,7 @@ async function obtainToken(
 ): Promise<string> {
   if (sources.withToken) return (await sources.readStdin()).trim();
   if (config.sessionCommand !== undefined) {
-    const outcome = await runSessionCommand(store.rt, config.sessionCommand, limitMs, label);
+    const outcome = await runSessionCommandWithin(store.rt, config.sessionCommand, limitMs, label);
     if (!outcome.ok) throw fail(outcome.text);
     return outcome.token;
   }
@@ -68,7 +60,7 @@ export async function loginGateway(store: Store, surface: Surface, sources: Toke
   const secrets = new Set([token]);
   checkTokenShape(token);
 
-  const x: Exchange = { ...exchangeFor(store, secrets, limitMs, label) };
+  const x = exchangeFor(store, secrets, limitMs, label);
   const result = await portalRequest(x, config, 'GET', token);
   if (!result.ok) throw fail(`could not reach ${portalUrl(config)}: ${failureReason(result)}`);
   if (sessionRejected(result)) throw fail(`the portal rejected the session token (HTTP ${result.status})`);

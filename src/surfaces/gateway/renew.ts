@@ -2,8 +2,10 @@
 // one at once, so the POST is sent holding the store lock after a re-read (one POST across all processes),
 // never twice for one renewal, and its result is written before it is verified.
 import { pyTrim } from '../../lib/python.js';
+import { singleFlight } from '../../lib/single-flight.js';
 import type { LockedStore, Snapshot, Store, Surface } from '../../store/index.js';
-import { bookkeepingSeconds, isoSeconds, readConfig, type GatewayConfig } from './config.js';
+import { isoSeconds } from '../../lib/time.js';
+import { bookkeepingSeconds, readConfig, type GatewayConfig } from './config.js';
 import {
   answerJson,
   answerMessage,
@@ -19,7 +21,7 @@ import {
   type Probe,
 } from './protocol.js';
 import { keyInfoExpiry, portalKey } from './schemas.js';
-import { obtainSession, runSessionCommand, storedSession, type Session } from './session.js';
+import { obtainSession, runSessionCommand, SESSION_COMMAND_LIMIT_MS, storedSession, type Session } from './session.js';
 
 export const REQUEST_TIMEOUT_MS = 30_000;
 /** A renewal this recent is a peer's whose key may still be propagating (§10 step 3). */
@@ -49,11 +51,18 @@ export const effectiveKey = (store: Store, config: GatewayConfig): string => pyT
 const currentSurface = (snapshot: Snapshot, surface: Surface): Surface | undefined =>
   snapshot.surfaces.find((s) => s.name === surface.name && s.auth === surface.auth);
 
-export function exchangeFor(store: Store, secrets: Set<string>, timeoutMs = REQUEST_TIMEOUT_MS, label = '30'): Exchange {
-  return { fetch: store.rt.fetch, timeoutMs, timeoutLabel: label, secrets: () => [...secrets] };
+/** How a command talks to the portal and gateway: its fetch, per-request limit, secrets to redact, deadline. */
+export function exchangeFor(
+  store: Store,
+  secrets: Set<string>,
+  timeoutMs = REQUEST_TIMEOUT_MS,
+  label = '30',
+  signal?: AbortSignal,
+): Exchange {
+  return { fetch: store.rt.fetch, timeoutMs, timeoutLabel: label, secrets: () => [...secrets], ...(signal && { signal }) };
 }
 
-const inFlight = new Map<string, Promise<GatewayRenewResult>>();
+const renewals = singleFlight<GatewayRenewResult>();
 
 /**
  * One renewal of one surface; never throws for what the portal or gateway answer. Concurrent calls in this
@@ -61,11 +70,7 @@ const inFlight = new Map<string, Promise<GatewayRenewResult>>();
  */
 export function renewGatewayKey(store: Store, surface: Surface, options: GatewayRenewOptions): Promise<GatewayRenewResult> {
   const key = `${store.path.absolute}\0${surface.name}\0${options.force ? 'force' : ''}`;
-  const running = inFlight.get(key);
-  if (running) return running;
-  const promise = renewOnce(store, surface, options).finally(() => inFlight.delete(key));
-  inFlight.set(key, promise);
-  return promise;
+  return renewals.run(key, () => renewOnce(store, surface, options));
 }
 
 async function renewOnce(store: Store, surface: Surface, options: GatewayRenewOptions): Promise<GatewayRenewResult> {
@@ -77,7 +82,7 @@ async function renewOnce(store: Store, surface: Surface, options: GatewayRenewOp
   const remember = (value: string | undefined): void => {
     if (value) secrets.add(value);
   };
-  const x: Exchange = { ...exchangeFor(store, secrets), ...(options.signal && { signal: options.signal }) };
+  const x = exchangeFor(store, secrets, REQUEST_TIMEOUT_MS, '30', options.signal);
   const fileKeyBefore = store.fileValue(config.env);
   const key = effectiveKey(store, config);
   [key, fileKeyBefore, store.value(config.sessionEnv)].forEach(remember);
@@ -141,7 +146,7 @@ async function renewLocked(renewal: Renewal, locked: LockedStore): Promise<Gatew
   }
 
   // Step 4: the session.
-  const runCommand = (command: string) => runSessionCommand(rt, command, REQUEST_TIMEOUT_MS, '30');
+  const runCommand = (command: string) => runSessionCommand(rt, command, SESSION_COMMAND_LIMIT_MS, '30');
   const keep = (session: Session): void => {
     remember(session.token);
     // A token the command printed is kept for next time (§3).

@@ -22,6 +22,20 @@ export type SessionOutcome =
 
 export type CommandOutcome = { ok: true; token: string } | { ok: false; text: string };
 
+/** gateway.md §3: a session_command gets 30 s, less when the command's own limit is closer. */
+export const SESSION_COMMAND_LIMIT_MS = 30_000;
+
+/** Runs `session_command` within the command's limit (`test --timeout`, `login --timeout`), at most 30 s. */
+export function runSessionCommandWithin(
+  rt: Runtime,
+  command: string,
+  timeoutMs: number,
+  timeoutLabel: string,
+): Promise<CommandOutcome> {
+  const limit = Math.min(SESSION_COMMAND_LIMIT_MS, timeoutMs);
+  return runSessionCommand(rt, command, limit, limit === SESSION_COMMAND_LIMIT_MS ? '30' : timeoutLabel);
+}
+
 /** stdout beyond this is not a token; the command is stopped. */
 const MAX_OUTPUT_BYTES = 64 * 1024;
 
