@@ -39,9 +39,9 @@ function gitRepo(dir) {
   fs.writeFileSync(path.join(dir, '.env'), store, { mode: 0o600 });
 }
 
-function time(cmd, args, cwd) {
+function time(cmd, args, cwd, input) {
   const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(cmd, args, { cwd, env, input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return ms;
@@ -100,7 +100,30 @@ function bigRepo(dir, n) {
   console.log(`generated ${n} commits with git fast-import in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
+/** `status` and `add-api-key` in a store of n envelopes: both should grow linearly with n. */
+function storeScale(n, reps = 5) {
+  const dir = path.join(tmp, `scale-${n}`);
+  gitRepo(dir);
+  let text = '';
+  for (let i = 0; i < n; i++) {
+    const name = `s${i}`;
+    text += `# BEGIN LLM AUTH SURFACE ${name} api-key\n# provider=openai\n# env=KEY_${i}\nKEY_${i}=sk-scale-${i.toString(36).padStart(8, '0')}-0123456789\n# END LLM AUTH SURFACE ${name} api-key\n`;
+  }
+  const store = path.join(dir, '.env');
+  const statusTimes = [];
+  const addTimes = [];
+  for (let r = 0; r < reps; r++) {
+    fs.writeFileSync(store, text, { mode: 0o600 });
+    statusTimes.push(time(cli, ['status'], dir));
+    addTimes.push(time(cli, ['add-api-key', `new${r}`, 'openai', '--key', '-'], dir, `sk-added-${r}-0123456789abcdef\n`));
+  }
+  console.log(
+    `store of ${n} envelopes (${(text.length / 1e6).toFixed(1)} MB): status median ${median(statusTimes).toFixed(0)} ms; add-api-key median ${median(addTimes).toFixed(0)} ms (${reps} runs each)`,
+  );
+}
+
 try {
+  for (const n of (process.env.BENCH_ENVELOPES ?? '1000,10000').split(',').map(Number)) storeScale(n);
   const small = path.join(tmp, 'small');
   gitRepo(small);
   execFileSync('git', ['add', '.gitignore'], { cwd: small, env });

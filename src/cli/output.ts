@@ -1,6 +1,6 @@
 // The output layer: results are collected and written only when the command succeeds; every line that
 // leaves the process passes through the last line of secret redaction (core.md §14.2).
-import { maskSecrets } from '../lib/redact.js';
+import { SecretMasker } from '../lib/redact.js';
 import type { OutputStream } from '../lib/runtime.js';
 
 export interface Streams {
@@ -12,7 +12,9 @@ const MIN_SECRET_LENGTH = 8;
 
 export class Output {
   private readonly lines: string[] = [];
-  private secrets: string[] = [];
+  private readonly secrets = new Set<string>();
+  /** Compiled when first needed after a change: a store of thousands of surfaces is masked in linear time. */
+  private masker: SecretMasker | undefined;
 
   constructor(private readonly streams: Streams) {}
 
@@ -21,13 +23,17 @@ export class Output {
    * only: unlike `redactSecrets` (lib/redact.ts), no prefix or suffix rule, since this pass sees every line.
    */
   addSecrets(values: Iterable<string>): void {
-    const all = new Set(this.secrets);
-    for (const v of values) if (v.length >= MIN_SECRET_LENGTH) all.add(v);
-    this.secrets = [...all].sort((a, b) => b.length - a.length);
+    for (const v of values) {
+      if (v.length >= MIN_SECRET_LENGTH && !this.secrets.has(v)) {
+        this.secrets.add(v);
+        this.masker = undefined;
+      }
+    }
   }
 
   maskKnownSecrets(text: string): string {
-    return maskSecrets(text, this.secrets);
+    this.masker ??= new SecretMasker(this.secrets);
+    return this.masker.mask(text);
   }
 
   /** A result line for stdout, written by flush(). */

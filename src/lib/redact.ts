@@ -1,4 +1,5 @@
 // Redaction and error cleaning (core.md §13). Pure.
+import { applySpans, PatternSet, prioritySpans, type Replacement } from './patterns.js';
 import { pyTrim, splitLines } from './python.js';
 
 const codePoints = (s: string): string[] => Array.from(s);
@@ -7,17 +8,39 @@ const codePoints = (s: string): string[] => Array.from(s);
 const secretList = (secrets: Iterable<string>): string[] =>
   [...new Set([...secrets].filter((s) => s !== ''))].sort((a, b) => b.length - a.length);
 
+/** Patterns and what replaces each, compiled once (earlier patterns win overlaps). */
+interface Compiled {
+  readonly set: PatternSet;
+  readonly markers: readonly string[];
+}
+
+const compile = (replacements: readonly Replacement[]): Compiled => ({
+  set: new PatternSet(replacements.map((r) => r.piece)),
+  markers: replacements.map((r) => r.marker),
+});
+
+/** Replaces each pattern in turn, in plain and then in encoded spellings. */
+function replaceAll(text: string, compiled: Compiled): string {
+  if (compiled.markers.length === 0) return text;
+  const plain = applySpans(text, prioritySpans(text, compiled.set, compiled.markers));
+  return redactEncoded(plain, compiled);
+}
+
 /** The prefix and suffix pieces of core.md §13, in the order they are replaced. */
-function pieces(list: readonly string[]): Array<{ piece: string; marker: string }> {
-  const out: Array<{ piece: string; marker: string }> = [];
+function pieces(list: readonly string[]): Replacement[] {
+  const out: Replacement[] = [];
   for (const secret of list) {
     const cps = codePoints(secret);
     if (cps.length <= 12) continue;
     out.push({ piece: cps.slice(0, 8).join(''), marker: '[redacted-prefix]' });
     out.push({ piece: cps.slice(-6).join(''), marker: '[redacted-suffix]' });
   }
-  return out;
+  // A piece shared by two secrets is looked for once, where it first comes.
+  const seen = new Set<string>();
+  return out.filter((r) => !seen.has(r.piece) && seen.add(r.piece));
 }
+
+const whole = (list: readonly string[]): Replacement[] => list.map((piece) => ({ piece, marker: '[redacted]' }));
 
 /**
  * Every whole secret first (longest first), then the first 8 and last 6 characters of each secret longer than
@@ -28,22 +51,26 @@ function pieces(list: readonly string[]): Array<{ piece: string; marker: string 
 export function redactSecrets(text: string, secrets: Iterable<string>): string {
   const list = secretList(secrets);
   // Whole values in every spelling before any prefix or suffix, which would break an encoded whole match.
-  let out = maskSecrets(text, list);
-  const parts = pieces(list);
-  for (const { piece, marker } of parts) out = out.split(piece).join(marker);
-  return redactEncoded(out, parts);
+  return replaceAll(replaceAll(text, compile(whole(list))), compile(pieces(list)));
 }
 
-/** Whole secrets only, in plain and encoded spellings: the output layer's last line of defence (core.md §14.2). */
-export function maskSecrets(text: string, secrets: Iterable<string>): string {
-  const list = secretList(secrets);
-  let out = text;
-  for (const secret of list) out = out.split(secret).join('[redacted]');
-  return redactEncoded(
-    out,
-    list.map((piece) => ({ piece, marker: '[redacted]' })),
-  );
+/**
+ * Whole secrets only, in plain and encoded spellings: the output layer's last line of defence (core.md §14.2).
+ * Compiled once for many texts: the output layer masks every line it prints with every secret of the store.
+ */
+export class SecretMasker {
+  private readonly compiled: Compiled;
+
+  constructor(secrets: Iterable<string>) {
+    this.compiled = compile(whole(secretList(secrets)));
+  }
+
+  mask(text: string): string {
+    return replaceAll(text, this.compiled);
+  }
 }
+
+export const maskSecrets = (text: string, secrets: Iterable<string>): string => new SecretMasker(secrets).mask(text);
 
 /** Text with its escapes decoded; `from[i]`/`to[i]` give the span of the original that decoded unit i came from. */
 interface Decoded {
@@ -101,24 +128,16 @@ function decodeEscapes(text: string): Decoded {
 }
 
 /** Replaces the encoded spellings of each piece (in order; earlier replacements win overlaps). */
-function redactEncoded(text: string, replacements: ReadonlyArray<{ piece: string; marker: string }>): string {
-  if (replacements.length === 0 || (!text.includes('\\') && !text.includes('%'))) return text;
+function redactEncoded(text: string, compiled: Compiled): string {
+  if (!text.includes('\\') && !text.includes('%')) return text;
   const decoded = decodeEscapes(text);
   if (decoded.text === text) return text;
-  const spans: Array<{ start: number; end: number; marker: string }> = [];
-  const covered = new Uint8Array(decoded.text.length);
-  for (const { piece, marker } of replacements) {
-    for (let at = decoded.text.indexOf(piece); at >= 0; at = decoded.text.indexOf(piece, at + 1)) {
-      const last = at + piece.length - 1;
-      if (covered.subarray(at, last + 1).some((v) => v === 1)) continue;
-      covered.fill(1, at, last + 1);
-      spans.push({ start: decoded.from[at]!, end: decoded.to[last]!, marker });
-    }
-  }
-  spans.sort((a, b) => b.start - a.start);
-  let out = text;
-  for (const { start, end, marker } of spans) out = out.slice(0, start) + marker + out.slice(end);
-  return out;
+  const spans = prioritySpans(decoded.text, compiled.set, compiled.markers).map(({ start, end, marker }) => ({
+    start: decoded.from[start]!,
+    end: decoded.to[end - 1]!,
+    marker,
+  }));
+  return applySpans(text, spans);
 }
 
 export const HTML_CHALLENGE = 'ChatGPT backend returned an HTML/Cloudflare challenge';
