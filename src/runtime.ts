@@ -38,6 +38,7 @@ export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
     arch: process.arch,
     pid: process.pid,
     hostname: osHostname(),
+    uid: process.getuid?.(),
     isAlive,
     startTimeOf,
     now: Date.now,

@@ -19,6 +19,8 @@ export interface Runtime {
   /** This process, as the store lock records it. */
   readonly pid: number;
   readonly hostname: string;
+  /** The user's id where the OS has one: files others own or may write (the verdict cache) are not trusted. */
+  readonly uid?: number;
   /** Whether a process with this pid exists on this host (the lock's stale check). */
   isAlive(pid: number): boolean;
   /**

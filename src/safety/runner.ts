@@ -1,5 +1,6 @@
 // Runs VCS commands the safe way (core.md §8.3): no shell, no stdin, an allow-listed environment, 30 s each.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import type { Environment } from '../lib/runtime.js';
 
 export type VcsResult =
@@ -11,6 +12,8 @@ export type VcsResult =
 export interface VcsRunOptions {
   /** Variables for this command only: GIT_DIR and GIT_WORK_TREE of the user's repository (core.md §8.10). */
   env?: Readonly<Record<string, string>>;
+  /** Written to the command's stdin, which is then closed (`rev-list --stdin`); else there is no stdin. */
+  input?: string;
 }
 
 /** The injectable runner of checkStoreSafety: tests may replace it, production spawns the binary. */
@@ -48,13 +51,13 @@ export function vcsEnvironment(env: Environment, extra: Readonly<Record<string, 
 export function createVcsRunner(env: Environment): VcsRunner {
   return (binary, args, options = {}) =>
     new Promise<VcsResult>((resolve) => {
-      let child;
+      let child: ChildProcessByStdio<Writable | null, Readable, Readable>;
       try {
         child = spawn(binary, [...args], {
           env: vcsEnvironment(env, options.env),
-          stdio: ['ignore', 'pipe', 'pipe'],
+          stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
           windowsHide: true,
-        });
+        }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
         resolve(code === 'ENOENT' ? { kind: 'missing' } : { kind: 'spawn-error', code });
@@ -73,6 +76,11 @@ export function createVcsRunner(env: Environment): VcsRunner {
         child.kill('SIGKILL');
         finish({ kind: 'timeout' });
       }, VCS_TIMEOUT_MS);
+      if (options.input !== undefined && child.stdin) {
+        // A command that exits without reading all of it closes the pipe: that is its answer, not an error.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input);
+      }
       child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => errOut.push(b));
       child.on('error', (err: NodeJS.ErrnoException) => {

@@ -6,6 +6,7 @@ import type { Runtime } from '../lib/runtime.js';
 import type { StorePath } from '../store/path.js';
 import { gitIgnoredByFiles, hgIgnoredByFile } from './ignorefile.js';
 import { findMarkers, realLocation, type Marker } from './discover.js';
+import { planVerdicts, type Decision, type RepositoryOutcome } from './verdict-cache.js';
 import {
   gitDriver,
   isProblem,
@@ -13,6 +14,7 @@ import {
   saplingDriver,
   type Answer,
   type GitContext,
+  type GitDriver,
   type VcsDriver,
   type VcsName,
 } from './vcs.js';
@@ -92,7 +94,7 @@ function ignoredByFiles(plan: CheckPlan, vcs: VcsName): boolean {
 }
 
 /** Without the binary (or outside a repository) only the ignored check can be made, from the files. */
-function fallback(plan: CheckPlan, driver: VcsDriver, binaryMissing: boolean): void {
+function fallback(plan: CheckPlan, driver: VcsDriver, binaryMissing: boolean): undefined {
   if (plan.requireIgnored && !ignoredByFiles(plan, driver.name))
     throw notIgnored(plan, driver.name, toRelFrom(plan, plan.marker.dir));
   if (binaryMissing) {
@@ -150,11 +152,21 @@ function subjectsOf(p: StorePath): StorePath[] {
   }
 }
 
-/** Asks one repository about the store: ignored, not tracked, not in history (core.md §8.4-§8.7). */
-async function checkRepository(plan: CheckPlan, rt: Runtime, context?: GitContext): Promise<void> {
+/**
+ * Asks one repository about the store: ignored, not tracked, not in history (core.md §8.4-§8.7). With a
+ * `history` decision of the verdict cache, only the history since the verified tips is asked. Returns what
+ * the cache keeps for next time, or undefined when a check could not be made in full (a fallback).
+ */
+async function checkRepository(
+  plan: CheckPlan,
+  rt: Runtime,
+  context?: GitContext,
+  decision: Decision = { kind: 'full' },
+): Promise<RepositoryOutcome | undefined> {
   const { marker } = plan;
   if (marker.broken !== undefined) throw storeError(`cannot check ${plan.p.display} with git: ${marker.broken}`);
   const run = rt.vcs;
+  if (decision.kind === 'history') return checkHistorySince(plan, gitDriver(run, context), decision.root, decision.verified);
   let driver: VcsDriver;
   if (marker.kind === '.git') driver = gitDriver(run, context);
   else if (marker.kind === '.hg') driver = mercurialDriver(run);
@@ -181,6 +193,25 @@ async function checkRepository(plan: CheckPlan, rt: Runtime, context?: GitContex
       if (unwrap(plan, hit, 'sapling')) throw inHistory(plan, 'sapling');
     }
   }
+  return { root: resolvedRoot };
+}
+
+/**
+ * The refs changed, nothing else did: the ignored and tracked answers stand, and only commits reachable from
+ * the new tips but not from the verified ones are walked (every tip when none is verified yet). The tips walked
+ * are kept, so the next change walks only what is new again.
+ */
+async function checkHistorySince(
+  plan: CheckPlan,
+  driver: GitDriver,
+  root: string,
+  verified: readonly string[] | undefined,
+): Promise<RepositoryOutcome> {
+  const tips = unwrap(plan, await driver.tips(root), 'git');
+  const verifiedSet = new Set(verified ?? []);
+  const since = { tips: tips.filter((t) => !verifiedSet.has(t)), verified: verified ?? [] };
+  if (unwrap(plan, await driver.history(root, toRelFrom(plan, root), since), 'git')) throw inHistory(plan, 'git');
+  return { root, tips };
 }
 
 /**
@@ -240,7 +271,14 @@ export async function checkStoreSafety(p: StorePath, rt: Runtime, options: Safet
       warn: options.warn ?? (() => undefined),
     } as const;
     const markers = findMarkers(start);
-    for (const marker of markers) await checkRepository({ ...base, marker }, rt);
+    // The cache vouches only for a full pass: not for `add-api-key --allow-unignored`.
+    const cache = base.requireIgnored ? planVerdicts(rt, storeReal, markers) : undefined;
+    const outcomes: Array<RepositoryOutcome | undefined> = [];
+    for (const [i, marker] of markers.entries()) {
+      const decision = cache?.decisions[i] ?? { kind: 'full' };
+      outcomes.push(decision.kind === 'skip' ? undefined : await checkRepository({ ...base, marker }, rt, undefined, decision));
+    }
     await checkGitEnvironment(base, rt, markers);
+    cache?.commit(outcomes);
   }
 }

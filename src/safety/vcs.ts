@@ -57,7 +57,19 @@ export interface GitContext {
 /** `:(literal)` pathspec magic; `icase` also when asked (core.ignorecase repositories, core.md §8.10). */
 const pathspec = (rel: string, icase: boolean): string => `:(literal${icase ? ',icase' : ''})${rel}`;
 
-export function gitDriver(run: VcsRunner, context?: GitContext): VcsDriver {
+/** Tips to walk, and tips whose whole history was found clean before (the incremental history check). */
+export interface HistorySince {
+  readonly tips: readonly string[];
+  readonly verified: readonly string[];
+}
+
+export interface GitDriver extends VcsDriver {
+  /** The commits `rev-list --all --reflog` starts from. */
+  tips(root: string): Promise<Answer<string[]>>;
+  history(root: string, rel: string, since?: HistorySince): Promise<Answer<boolean>>;
+}
+
+export function gitDriver(run: VcsRunner, context?: GitContext): GitDriver {
   const options = context ? { env: context.env } : {};
   const git = (dir: string, args: string[]): Promise<VcsResult> =>
     run('git', ['-c', 'core.fsmonitor=false', '-C', dir, ...args], options);
@@ -66,11 +78,24 @@ export function gitDriver(run: VcsRunner, context?: GitContext): VcsDriver {
     interpret(await git(root, ['config', '--bool', 'core.ignorecase']), (r) =>
       r.code === 0 ? r.stdout.trim() === 'true' : r.code === 1 ? false : undefined,
     );
-  /** A commit reachable from any ref or reflog entry (stash@{n}, deleted branches) that has the path. */
-  const inCommits = async (root: string, rel: string, icase: boolean): Promise<Answer<boolean>> =>
-    interpret(await git(root, ['rev-list', '-n1', '--all', '--reflog', '--full-history', '--', pathspec(rel, icase)]), (r) =>
-      r.code === 0 ? r.stdout.trim() !== '' : undefined,
-    );
+  /**
+   * A commit reachable from any ref or reflog entry (stash@{n}, deleted branches) that has the path; or, with
+   * `since`, one reachable from its tips but not from the tips whose history was verified before.
+   */
+  const inCommits = async (root: string, rel: string, icase: boolean, since?: HistorySince): Promise<Answer<boolean>> => {
+    if (since && since.tips.length === 0) return false;
+    const result = since
+      ? await run(
+          'git',
+          ['-c', 'core.fsmonitor=false', '-C', root, 'rev-list', '-n1', '--full-history', '--stdin', '--', pathspec(rel, icase)],
+          {
+            ...options,
+            input: [...since.tips, ...since.verified.map((tip) => `^${tip}`)].join('\n') + '\n',
+          },
+        )
+      : await git(root, ['rev-list', '-n1', '--all', '--reflog', '--full-history', '--', pathspec(rel, icase)]);
+    return interpret(result, (r) => (r.code === 0 ? r.stdout.trim() !== '' : undefined));
+  };
   /** Refs that point at a tree (directly or through an annotated tag) and hold the path. */
   const inTaggedTrees = async (root: string, rel: string): Promise<Answer<boolean>> => {
     const refs = await git(root, ['for-each-ref', '--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname)']);
@@ -96,6 +121,12 @@ export function gitDriver(run: VcsRunner, context?: GitContext): VcsDriver {
   return {
     name: 'git',
     binary: 'git',
+    async tips(root) {
+      // What --all --reflog starts from, as commits (tags peeled; refs to trees are asked by inTaggedTrees).
+      return interpret(await git(root, ['rev-list', '--no-walk=unsorted', '--all', '--reflog']), (r) =>
+        r.code === 0 ? [...new Set(r.stdout.split('\n').filter((l) => /^[0-9a-f]{40,64}$/.test(l)))] : undefined,
+      );
+    },
     async root(start) {
       return interpret(await git(start, ['rev-parse', '--show-toplevel']), (r) => {
         if (r.code === 0) return r.stdout.trim() !== '' ? r.stdout.trim() : undefined;
@@ -118,12 +149,12 @@ export function gitDriver(run: VcsRunner, context?: GitContext): VcsDriver {
       // Only another case of the name (`.ENV`): the same file where git folds case.
       return names.length === 0 ? false : ignoresCase(root);
     },
-    async history(root, rel) {
+    async history(root, rel, since) {
       // --all --reflog --full-history: every ref and reflog entry, side branches merged away, `git stash -u`.
-      const [folded, trees] = await Promise.all([inCommits(root, rel, true), inTaggedTrees(root, rel)]);
+      const [folded, trees] = await Promise.all([inCommits(root, rel, true, since), inTaggedTrees(root, rel)]);
       if (folded !== false) {
         if (isProblem(folded)) return folded;
-        const exact = await inCommits(root, rel, false);
+        const exact = await inCommits(root, rel, false, since);
         if (exact !== false) return exact;
         const icase = await ignoresCase(root);
         if (icase !== false) return icase;
