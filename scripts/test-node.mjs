@@ -3,24 +3,16 @@
 // (LLM_AUTH_NODE_CACHE, default ~/.cache/llm-auth-node). vitest itself runs on that Node, and it comes first
 // on PATH, so the bin's `#!/usr/bin/env -S node --` starts it too: in-process and subprocess tests both use it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeBinDir } from './node-dist.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const majors = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['22', '24', '26'];
-const cache = process.env.LLM_AUTH_NODE_CACHE ?? path.join(os.homedir(), '.cache', 'llm-auth-node');
-const pkg = `node-${process.platform}-${process.arch}`;
 const results = [];
 
 for (const major of majors) {
-  const prefix = path.join(cache, `node${major}`);
-  const bin = path.join(prefix, 'node_modules', pkg, 'bin');
-  if (!fs.existsSync(path.join(bin, 'node'))) {
-    console.log(`installing ${pkg}@${major} into ${prefix}`);
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', prefix, `${pkg}@${major}`], { stdio: 'inherit' });
-  }
+  const bin = nodeBinDir(major);
   const version = execFileSync(path.join(bin, 'node'), ['--version'], { encoding: 'utf8' }).trim();
   console.log(`\n== e2e suite on Node ${version}`);
   const started = Date.now();
