@@ -43,13 +43,18 @@ export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
     startTimeOf,
     now: Date.now,
     sleep: realSleep,
-    fetch: globalThis.fetch,
+    fetch: (input, init) => globalThis.fetch(input, init),
     // stdin is created on first use: `status` never touches it.
     get stdin() {
       return process.stdin;
     },
-    stdout: process.stdout,
-    stderr: process.stderr,
+    // Made on first use too (a stream costs start-up milliseconds); the CLI passes its own writers.
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
     ...overrides,
     env,
     vcs: overrides.vcs ?? createVcsRunner(env),

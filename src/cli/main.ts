@@ -1,5 +1,5 @@
 // The command line: parse argv with commander, run one command, catch once, map errors to exit codes.
-import { setFlagsFromString } from 'node:v8';
+import type * as V8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import { LlmAuthError, usageError } from '../lib/errors.js';
 import { exitSignal, runAsyncInterruptCleanups, runInterruptCleanups, signalTaken } from '../lib/interrupt.js';
@@ -18,6 +18,7 @@ import { renewCommand } from './commands/renew.js';
 import { statusCommand } from './commands/status.js';
 import { testCommand, type TestCommandOptions } from './commands/test.js';
 import type { Invocation } from './context.js';
+import { asOutputStream, FdWriter } from './fd-writer.js';
 import { Output } from './output.js';
 
 const HELP_AFTER = `
@@ -334,11 +335,24 @@ export async function main(argv: readonly string[], overrides: Partial<Runtime> 
   }
 }
 
+let liftoff = false;
+
+/**
+ * fetch parses HTTP with a WebAssembly module; V8 optimises it on a background thread that the process then
+ * waits for at exit, about 250 ms after the last answer. The baseline compiler is plenty for a few requests.
+ * The flag is set before the first request (node:v8 costs start-up 5 ms, and most runs send none).
+ */
+const firstFetchPrepared: typeof fetch = (input, init) => {
+  if (!liftoff) {
+    liftoff = true;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, as described above
+    (require('node:v8') as typeof V8).setFlagsFromString('--liftoff-only');
+  }
+  return globalThis.fetch(input, init);
+};
+
 /** Entry point of bin/llm-auth. Sets process.exitCode so that piped output drains. */
 export async function run(): Promise<void> {
-  // fetch parses HTTP with a WebAssembly module; V8 optimises it on a background thread that the process then
-  // waits for at exit, about 250 ms after the last answer. The baseline compiler is plenty for a few requests.
-  setFlagsFromString('--liftoff-only');
   // Ctrl-C, `kill`, a closed terminal: the write in progress is undone, the lock released, exit 128 + n.
   let interrupted = false;
   for (const [signal, number] of [
@@ -362,9 +376,17 @@ export async function run(): Promise<void> {
     });
   }
   // A reader that went away (`llm-auth status | head -1`) is not our failure.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  });
+  const brokenPipe = (): never => process.exit(process.exitCode ?? 0);
+  const stdout = new FdWriter(
+    1,
+    () => process.stdout.on('error', (err: NodeJS.ErrnoException) => err.code === 'EPIPE' && brokenPipe()),
+    brokenPipe,
+  );
+  const stderr = new FdWriter(
+    2,
+    () => process.stderr,
+    () => undefined,
+  );
   // Never a stack trace, even from a bug: one line, the error's code at most, and the cleanups.
   const fatal = (err: unknown): void => {
     runInterruptCleanups();
@@ -374,10 +396,14 @@ export async function run(): Promise<void> {
   };
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
-  const code = await main(process.argv.slice(2));
+  const code = await main(process.argv.slice(2), {
+    stdout: asOutputStream(stdout),
+    stderr: asOutputStream(stderr),
+    fetch: firstFetchPrepared,
+  });
   process.exitCode = code;
   // Our output is out before we leave, however we leave.
-  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((resolve) => s.write('', resolve))));
+  await Promise.all([stdout.drained(), stderr.drained()]);
   const signal = exitSignal.value;
   if (signal !== undefined) {
     // The child died of a signal: so do we, with the default handler back (commands.md §5.5).

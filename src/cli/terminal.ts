@@ -1,6 +1,6 @@
 // What `login` shows a person at a terminal: a spinner on stderr (TTY only) and the browser (only when a
 // person can see it). Both are decided from the process's own streams and environment.
-import { spawn } from 'node:child_process';
+import { childProcessModule } from '../lib/builtins.js';
 import { onInterrupt } from '../lib/interrupt.js';
 import type { Environment, OutputStream } from '../lib/runtime.js';
 
@@ -91,7 +91,12 @@ export function openUrl(url: string, env: Environment, platform: NodeJS.Platform
         ? ['rundll32', ['url.dll,FileProtocolHandler', url]]
         : ['xdg-open', [url]];
   try {
-    const child = spawn(command, args, { detached: true, stdio: 'ignore', env: childEnv, windowsHide: true });
+    const child = childProcessModule().spawn(command, args, {
+      detached: true,
+      stdio: 'ignore',
+      env: childEnv,
+      windowsHide: true,
+    });
     child.on('error', () => undefined);
     child.unref();
   } catch {

@@ -1,7 +1,7 @@
 // How `exec` starts a command on Windows (commands.md §5.4): the PATH lookup honours PATHEXT, and a `.cmd` or
 // `.bat` file runs through `cmd.exe /d /s /c` with every argument escaped twice (once for the command line,
 // once more because cmd.exe reads a batch file's arguments again). Pure: the file system is passed in.
-import * as path from 'node:path';
+import { win32 } from 'node:path';
 
 export interface Launch {
   readonly file: string;
@@ -26,11 +26,11 @@ export function findWindowsCommand(
     .filter((e) => e !== '');
   const hasKnownExt = exts.some((e) => command.toUpperCase().endsWith(e.toUpperCase()));
   const names = hasKnownExt ? [command] : exts.map((e) => command + e.toLowerCase());
-  const explicit = /[\\/]/.test(command) || path.win32.isAbsolute(command);
+  const explicit = /[\\/]/.test(command) || win32.isAbsolute(command);
   const dirs = explicit ? [''] : [cwd, ...(get('PATH') ?? '').split(';').filter((d) => d !== '')];
   for (const dir of dirs) {
     for (const name of names) {
-      const candidate = dir === '' ? path.win32.resolve(cwd, name) : path.win32.join(dir, name);
+      const candidate = dir === '' ? win32.resolve(cwd, name) : win32.join(dir, name);
       if (isFile(candidate)) return candidate;
     }
   }

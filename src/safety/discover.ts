@@ -1,7 +1,7 @@
 // Finding the repositories around a store (core.md §8.2, amended by §8.10): every `.git`, `.hg` and `.sl`
 // marker from the store's directory up to the filesystem root, nearest first. Only the filesystem is read.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { type Stats, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 
 export type MarkerKind = '.git' | '.hg' | '.sl';
 
@@ -20,9 +20,9 @@ export interface Marker {
   readonly broken?: string;
 }
 
-function statOrUndefined(p: string): fs.Stats | undefined {
+function statOrUndefined(p: string): Stats | undefined {
   try {
-    return fs.statSync(p);
+    return statSync(p);
   } catch {
     return undefined;
   }
@@ -32,14 +32,14 @@ const isDir = (p: string): boolean => statOrUndefined(p)?.isDirectory() === true
 
 /** A `.git` entry: a directory, or a worktree's or submodule's `gitdir:` file (which must point somewhere). */
 function gitMarker(dir: string): Marker | undefined {
-  const dotGit = path.join(dir, '.git');
+  const dotGit = join(dir, '.git');
   const st = statOrUndefined(dotGit);
   if (!st) return undefined;
-  if (st.isDirectory()) return { dir, kind: '.git', saplingInGit: isDir(path.join(dotGit, 'sl')), metadataDir: dotGit };
+  if (st.isDirectory()) return { dir, kind: '.git', saplingInGit: isDir(join(dotGit, 'sl')), metadataDir: dotGit };
   if (!st.isFile()) return undefined;
   let text: string;
   try {
-    text = fs.readFileSync(dotGit, 'utf8');
+    text = readFileSync(dotGit, 'utf8');
   } catch {
     return { dir, kind: '.git', saplingInGit: false, metadataDir: undefined, broken: `${dotGit} cannot be read` };
   }
@@ -47,7 +47,7 @@ function gitMarker(dir: string): Marker | undefined {
   if (!match || !text.startsWith('gitdir:')) {
     return { dir, kind: '.git', saplingInGit: false, metadataDir: undefined, broken: `${dotGit} is not a gitdir file` };
   }
-  const target = path.resolve(dir, match[1]!);
+  const target = resolve(dir, match[1]!);
   if (!isDir(target)) {
     return {
       dir,
@@ -64,8 +64,8 @@ function gitMarker(dir: string): Marker | undefined {
 function markerIn(dir: string): Marker | undefined {
   const git = gitMarker(dir);
   if (git) return git;
-  if (isDir(path.join(dir, '.hg'))) return { dir, kind: '.hg', saplingInGit: false, metadataDir: path.join(dir, '.hg') };
-  if (isDir(path.join(dir, '.sl'))) return { dir, kind: '.sl', saplingInGit: false, metadataDir: path.join(dir, '.sl') };
+  if (isDir(join(dir, '.hg'))) return { dir, kind: '.hg', saplingInGit: false, metadataDir: join(dir, '.hg') };
+  if (isDir(join(dir, '.sl'))) return { dir, kind: '.sl', saplingInGit: false, metadataDir: join(dir, '.sl') };
   return undefined;
 }
 
@@ -75,7 +75,7 @@ export function findMarkers(start: string): Marker[] {
   for (let dir = start; ;) {
     const marker = markerIn(dir);
     if (marker) found.push(marker);
-    const parent = path.dirname(dir);
+    const parent = dirname(dir);
     if (parent === dir) return found;
     dir = parent;
   }
@@ -89,16 +89,16 @@ export const findMarker = (start: string): Marker | undefined => findMarkers(sta
  * path under that real directory (`storeReal`; the file itself is not resolved).
  */
 export function realLocation(storeAbs: string): { start: string; storeReal: string } {
-  let dir = path.dirname(storeAbs);
-  const rest: string[] = [path.basename(storeAbs)];
+  let dir = dirname(storeAbs);
+  const rest: string[] = [basename(storeAbs)];
   for (;;) {
     try {
-      const real = fs.realpathSync(dir);
-      return { start: real, storeReal: path.join(real, ...rest) };
+      const real = realpathSync(dir);
+      return { start: real, storeReal: join(real, ...rest) };
     } catch {
-      const parent = path.dirname(dir);
-      if (parent === dir) return { start: dir, storeReal: path.join(dir, ...rest) };
-      rest.unshift(path.basename(dir));
+      const parent = dirname(dir);
+      if (parent === dir) return { start: dir, storeReal: join(dir, ...rest) };
+      rest.unshift(basename(dir));
       dir = parent;
     }
   }

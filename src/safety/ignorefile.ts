@@ -1,12 +1,12 @@
 // The file-based ignored check (core.md §8.8), used when the VCS binary is missing or the marker is not a
 // repository. It matches the way git (and Mercurial) would, so the fallback agrees with the real answer.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 function readLines(file: string): string[] {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch {
     return [];
   }
@@ -139,11 +139,11 @@ export function gitIgnoredByFiles(root: string, rel: string, hasGitDir: boolean)
       if (p) patterns.push(p);
     }
   };
-  if (hasGitDir) addSource(path.join(root, '.git', 'info', 'exclude'), '');
-  addSource(path.join(root, '.gitignore'), '');
+  if (hasGitDir) addSource(join(root, '.git', 'info', 'exclude'), '');
+  addSource(join(root, '.gitignore'), '');
   for (let depth = 1; depth < segments.length; depth++) {
     const base = segments.slice(0, depth).join('/');
-    addSource(path.join(root, ...segments.slice(0, depth), '.gitignore'), base);
+    addSource(join(root, ...segments.slice(0, depth), '.gitignore'), base);
   }
   const decide = (candidate: string, isDir: boolean): GitPattern | undefined => {
     let decided: GitPattern | undefined;
@@ -208,7 +208,7 @@ export function hgIgnoredByFile(root: string, rel: string): boolean {
   const segments = rel.split('/');
   const candidates = segments.map((_, i) => segments.slice(0, i + 1).join('/'));
   let syntax = 'regexp';
-  for (const raw of readLines(path.join(root, '.hgignore'))) {
+  for (const raw of readLines(join(root, '.hgignore'))) {
     // An unescaped `#` starts a comment; `\#` is a literal `#`.
     let line = '';
     for (let i = 0; i < raw.length; i++) {

@@ -1,6 +1,7 @@
 // Runs VCS commands the safe way (core.md §8.3): no shell, no stdin, an allow-listed environment, 30 s each.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { childProcessModule } from '../lib/builtins.js';
 import type { Environment } from '../lib/runtime.js';
 
 export type VcsResult =
@@ -53,7 +54,7 @@ export function createVcsRunner(env: Environment): VcsRunner {
     new Promise<VcsResult>((resolve) => {
       let child: ChildProcessByStdio<Writable | null, Readable, Readable>;
       try {
-        child = spawn(binary, [...args], {
+        child = childProcessModule().spawn(binary, [...args], {
           env: vcsEnvironment(env, options.env),
           stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
           windowsHide: true,

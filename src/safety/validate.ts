@@ -1,6 +1,6 @@
 // The store safety checks (core.md §8): permission, ignored, tracked, history, in that order, failing closed.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { type Stats, existsSync, lstatSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { LlmAuthError, storeError } from '../lib/errors.js';
 import type { Runtime } from '../lib/runtime.js';
 import type { StorePath } from '../store/path.js';
@@ -21,9 +21,9 @@ import {
 
 /** Permission check (core.md §8.1); also refuses an existing store that is not a regular file. */
 export function checkPermissions(p: StorePath, platform: NodeJS.Platform): void {
-  let st: fs.Stats;
+  let st: Stats;
   try {
-    st = fs.statSync(p.absolute);
+    st = statSync(p.absolute);
   } catch {
     return; // a missing store is created 0600; an unreadable one fails when it is read
   }
@@ -46,7 +46,7 @@ const MESSAGES: Record<VcsName, { ignorefile: string; pattern: (rel: string) => 
 };
 
 function toRel(root: string, storeReal: string): string {
-  return path.relative(root, storeReal).split(path.sep).join('/');
+  return relative(root, storeReal).split(sep).join('/');
 }
 
 interface CheckPlan {
@@ -144,8 +144,8 @@ export interface SafetyOptions {
 /** The store, and the file it links to when it is a symbolic link: both are checked (core.md §8.10). */
 function subjectsOf(p: StorePath): StorePath[] {
   try {
-    if (!fs.lstatSync(p.absolute).isSymbolicLink()) return [p];
-    const target = fs.realpathSync(p.absolute);
+    if (!lstatSync(p.absolute).isSymbolicLink()) return [p];
+    const target = realpathSync(p.absolute);
     return [p, { absolute: target, display: target }];
   } catch {
     return [p]; // missing, or a dangling link: the link's own location is all there is
@@ -176,14 +176,14 @@ async function checkRepository(
     driver = sl;
   }
 
-  const storeExists = fs.existsSync(plan.p.absolute);
+  const storeExists = existsSync(plan.p.absolute);
   // Asked at once, assuming the marker's directory is the root; used only when the VCS confirms that root.
   const speculative = ask(plan, driver, marker.dir, storeExists);
   const rootAnswer = await driver.root(marker.dir);
   if (isProblem(rootAnswer) && rootAnswer.problem === 'missing') return fallback(plan, driver, true);
   const root = unwrap(plan, rootAnswer, driver.name);
   if (root === null) return fallback(plan, driver, false);
-  const resolvedRoot = path.resolve(root);
+  const resolvedRoot = resolve(root);
   await judge(plan, driver, resolvedRoot === marker.dir ? speculative : ask(plan, driver, resolvedRoot, storeExists));
   if (marker.saplingInGit) {
     // git decided; a Sapling checkout in git mode may also hold history only Sapling knows.
@@ -222,9 +222,9 @@ async function checkHistorySince(
 async function checkGitEnvironment(plan: Omit<CheckPlan, 'marker'>, rt: Runtime, markers: readonly Marker[]): Promise<void> {
   const gitDir = rt.env.GIT_DIR;
   if (gitDir === undefined || gitDir === '') return;
-  const env: Record<string, string> = { GIT_DIR: path.resolve(rt.cwd, gitDir) };
+  const env: Record<string, string> = { GIT_DIR: resolve(rt.cwd, gitDir) };
   const workTree = rt.env.GIT_WORK_TREE;
-  if (workTree !== undefined && workTree !== '') env.GIT_WORK_TREE = path.resolve(rt.cwd, workTree);
+  if (workTree !== undefined && workTree !== '') env.GIT_WORK_TREE = resolve(rt.cwd, workTree);
   const context: GitContext = { env };
   const top = await gitDriver(rt.vcs, context).root(rt.cwd);
   if (isProblem(top) && top.problem === 'missing') return; // the marker walk already warned, or there is no git
@@ -232,12 +232,12 @@ async function checkGitEnvironment(plan: Omit<CheckPlan, 'marker'>, rt: Runtime,
   if (root === null) return;
   let dir: string;
   try {
-    dir = fs.realpathSync(root);
+    dir = realpathSync(root);
   } catch {
-    dir = path.resolve(root);
+    dir = resolve(root);
   }
-  const rel = path.relative(dir, plan.storeReal);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return;
+  const rel = relative(dir, plan.storeReal);
+  if (rel.startsWith('..') || isAbsolute(rel)) return;
   const marker: Marker = { dir, kind: '.git', saplingInGit: false, metadataDir: env.GIT_DIR };
   // A repository the marker walk found already was asked with the same answers.
   if (markers.some((m) => m.kind === '.git' && m.dir === dir && sameFile(m.metadataDir, env.GIT_DIR))) return;
@@ -247,7 +247,7 @@ async function checkGitEnvironment(plan: Omit<CheckPlan, 'marker'>, rt: Runtime,
 function sameFile(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
   try {
-    return fs.realpathSync(a) === fs.realpathSync(b);
+    return realpathSync(a) === realpathSync(b);
   } catch {
     return false;
   }

@@ -1,7 +1,25 @@
 // The store file: reading it, and atomic read-modify-write under the store lock (core.md §2.1, §7.2).
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { cryptoModule } from '../lib/builtins.js';
+import {
+  type Stats,
+  chmodSync,
+  chownSync,
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { LlmAuthError, storeError, systemErrorReason } from '../lib/errors.js';
 import { onInterrupt } from '../lib/interrupt.js';
 import type { Runtime } from '../lib/runtime.js';
@@ -20,15 +38,15 @@ export interface StoreText {
 
 const MISSING = 'missing';
 
-function identityOf(st: fs.Stats): string {
+function identityOf(st: Stats): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
 }
 
 /** Reads and decodes the store; undefined when it does not exist. Follows symbolic links. */
 export function readStoreText(p: StorePath): StoreText | undefined {
-  let st: fs.Stats;
+  let st: Stats;
   try {
-    st = fs.statSync(p.absolute);
+    st = statSync(p.absolute);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw storeError(`cannot read ${p.display}: ${systemErrorReason(err)}`);
@@ -37,7 +55,7 @@ export function readStoreText(p: StorePath): StoreText | undefined {
   if (st.size > MAX_STORE_BYTES) throw storeError(`${p.display} is too large (${st.size} bytes; the limit is 16 MiB)`);
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(p.absolute);
+    bytes = readFileSync(p.absolute);
   } catch (err) {
     throw storeError(`cannot read ${p.display}: ${systemErrorReason(err)}`);
   }
@@ -53,7 +71,7 @@ export function readStoreText(p: StorePath): StoreText | undefined {
 
 function currentIdentity(p: StorePath): string {
   try {
-    const st = fs.lstatSync(p.absolute);
+    const st = lstatSync(p.absolute);
     return identityOf(st);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return MISSING;
@@ -63,9 +81,9 @@ function currentIdentity(p: StorePath): string {
 
 /** Refuses a store that is a symbolic link or not a regular file (core.md §7). */
 function checkWritable(p: StorePath): void {
-  let st: fs.Stats;
+  let st: Stats;
   try {
-    st = fs.lstatSync(p.absolute);
+    st = lstatSync(p.absolute);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw storeError(`cannot read ${p.display}: ${systemErrorReason(err)}`);
@@ -102,9 +120,9 @@ interface Ownership {
  * else becomes 0600; the owner and group stay (root editing a user's store must not take it over).
  */
 function ownershipOf(p: StorePath): Ownership {
-  let st: fs.Stats;
+  let st: Stats;
   try {
-    st = fs.statSync(p.absolute);
+    st = statSync(p.absolute);
   } catch {
     return { mode: 0o600, uid: undefined, gid: undefined };
   }
@@ -114,11 +132,11 @@ function ownershipOf(p: StorePath): Ownership {
 
 /** Creates the store's missing directories 0700, whatever the umask (core.md §8.10). */
 export function makeDirectories(dir: string): void {
-  const first = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const first = mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (first === undefined) return;
-  for (let d = dir; ; d = path.dirname(d)) {
-    fs.chmodSync(d, 0o700);
-    if (d === first || path.dirname(d) === d) return;
+  for (let d = dir; ; d = dirname(d)) {
+    chmodSync(d, 0o700);
+    if (d === first || dirname(d) === d) return;
   }
 }
 
@@ -134,7 +152,7 @@ export async function withStoreLock<T>(
   fn: (store: LockedStore) => Promise<T> | T,
   options: StoreLockOptions = {},
 ): Promise<T> {
-  const dir = path.dirname(p.absolute);
+  const dir = dirname(p.absolute);
   checkWritable(p);
   try {
     makeDirectories(dir);
@@ -187,27 +205,28 @@ export function sweepLeftovers(sidecar: Sidecar, rt: Runtime, options: { locked:
   for (const place of sidecar.places) {
     let names: string[];
     try {
-      names = fs.readdirSync(place.dir);
+      names = readdirSync(place.dir);
     } catch {
       continue;
     }
+    if (names.length === 0) continue;
     for (const name of names) {
       const leftover = leftoverOf(name, place.prefix);
       if (leftover === undefined) continue;
       const { kind, pid } = leftover;
-      const full = path.join(place.dir, name);
+      const full = join(place.dir, name);
       // Our own pid: a copy or half-made lock of this process is not in progress while we sweep (both are
       // made synchronously); a queue entry of this process may belong to another store handle that waits.
       let abandoned = (kind === 'store-copy' && options.locked) || (pid === rt.pid && kind !== 'waiter') || !rt.isAlive(pid);
       // A half-made lock lives for microseconds; a waiter's entry may be as old as the lock timeout.
       if (!abandoned && (kind === 'lock-temp' || kind === 'stale-aside')) {
         try {
-          abandoned = rt.now() - fs.statSync(full).mtimeMs > 10_000;
+          abandoned = rt.now() - statSync(full).mtimeMs > 10_000;
         } catch {
           continue;
         }
       }
-      if (abandoned) fs.rmSync(full, { force: true });
+      if (abandoned) rmSync(full, { force: true });
     }
   }
 }
@@ -233,20 +252,20 @@ function tempLocation(sidecar: Sidecar): { dir: string; prefix: string } {
   if (!sidecar.private) return beside;
   const chosen = { dir: sidecar.tempDir, prefix: sidecar.tempPrefix };
   try {
-    fs.mkdirSync(sidecar.tempDir, { mode: 0o700 });
+    mkdirSync(sidecar.tempDir, { mode: 0o700 });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     if (code === 'EEXIST') return chosen;
     if (UNWRITABLE.has(code)) return beside;
     throw err;
   }
-  fs.chmodSync(sidecar.tempDir, 0o700);
+  chmodSync(sidecar.tempDir, 0o700);
   // Root writing into a user's repository: the directory stays the user's, like the VCS directory around it.
-  const parent = fs.statSync(path.dirname(sidecar.tempDir));
-  const made = fs.statSync(sidecar.tempDir);
+  const parent = statSync(dirname(sidecar.tempDir));
+  const made = statSync(sidecar.tempDir);
   if (made.uid !== parent.uid || made.gid !== parent.gid) {
     try {
-      fs.chownSync(sidecar.tempDir, parent.uid, parent.gid);
+      chownSync(sidecar.tempDir, parent.uid, parent.gid);
     } catch {
       // not root: the directory is ours, as the files we write into it
     }
@@ -261,7 +280,7 @@ function writeAtomically(job: WriteJob, bytes: Uint8Array, before: string): bool
   let tmp = '';
   const cleanup = (): void => {
     try {
-      fs.unlinkSync(tmp);
+      unlinkSync(tmp);
     } catch {
       // already renamed or never created
     }
@@ -269,19 +288,19 @@ function writeAtomically(job: WriteJob, bytes: Uint8Array, before: string): bool
   const unregister = onInterrupt(cleanup);
   try {
     const where = tempLocation(sidecar);
-    tmp = path.join(where.dir, `${where.prefix}llm-auth-${rt.pid}-${randomBytes(4).toString('hex')}.tmp`);
-    const fd = fs.openSync(tmp, 'wx', 0o600);
+    tmp = join(where.dir, `${where.prefix}llm-auth-${rt.pid}-${cryptoModule().randomBytes(4).toString('hex')}.tmp`);
+    const fd = openSync(tmp, 'wx', 0o600);
     try {
       try {
-        fs.fchmodSync(fd, 0o600);
+        fchmodSync(fd, 0o600);
       } catch (err) {
         job.warn?.(`could not restrict ${p.display} permissions: ${systemErrorReason(err)}`);
       }
       writeAll(fd, bytes, job.system);
-      fs.fsyncSync(fd);
+      fsyncSync(fd);
       keepOwnership(fd, keep, job);
     } finally {
-      fs.closeSync(fd);
+      closeSync(fd);
     }
     if (currentIdentity(p) !== before) {
       cleanup();
@@ -295,7 +314,7 @@ function writeAtomically(job: WriteJob, bytes: Uint8Array, before: string): bool
     unregister();
     throw writeFailed(p, err);
   }
-  fsyncDirectory(path.dirname(p.absolute), rt.platform);
+  fsyncDirectory(dirname(p.absolute), rt.platform);
   return true;
 }
 
@@ -303,16 +322,16 @@ function writeAtomically(job: WriteJob, bytes: Uint8Array, before: string): bool
 function keepOwnership(fd: number, keep: Ownership, job: WriteJob): void {
   if (job.rt.platform === 'win32') return;
   if (keep.uid !== undefined && keep.gid !== undefined) {
-    const st = fs.fstatSync(fd);
+    const st = fstatSync(fd);
     if (st.uid !== keep.uid || st.gid !== keep.gid) {
       try {
-        fs.fchownSync(fd, keep.uid, keep.gid);
+        fchownSync(fd, keep.uid, keep.gid);
       } catch (err) {
         job.warn?.(`could not keep the owner of ${job.p.display}: ${systemErrorReason(err)}`);
       }
     }
   }
-  if (keep.mode !== 0o600) fs.fchmodSync(fd, keep.mode);
+  if (keep.mode !== 0o600) fchmodSync(fd, keep.mode);
 }
 
 const RETRIED_RENAME_CODES = new Set(['EPERM', 'EACCES', 'EBUSY']);
@@ -326,7 +345,7 @@ export function renameOver(
   to: string,
   deps: { platform: NodeJS.Platform; rename?: (a: string, b: string) => void; sleepMs?: (ms: number) => void },
 ): void {
-  const rename = deps.rename ?? fs.renameSync;
+  const rename = deps.rename ?? renameSync;
   // A synchronous pause: the rename runs inside a synchronous write step.
   const sleepMs = deps.sleepMs ?? ((ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms));
   const retries = deps.platform === 'win32' ? 10 : 0;
@@ -344,11 +363,11 @@ export function renameOver(
 function fsyncDirectory(dir: string, platform: NodeJS.Platform): void {
   if (platform === 'win32') return;
   try {
-    const fd = fs.openSync(dir, 'r');
+    const fd = openSync(dir, 'r');
     try {
-      fs.fsyncSync(fd);
+      fsyncSync(fd);
     } finally {
-      fs.closeSync(fd);
+      closeSync(fd);
     }
   } catch {
     // some filesystems refuse a directory fsync

@@ -1,7 +1,7 @@
 // The store front: the only door commands, drivers and the library use. Open the store (safety checks, then
 // the envelopes), select surfaces by name, hold the lock, and make the domain edits. Nobody outside
 // src/store parses `.env` text.
-import * as fs from 'node:fs';
+import { existsSync } from 'node:fs';
 import { storeError, usageError } from '../lib/errors.js';
 import { repr } from '../lib/python.js';
 import type { Runtime } from '../lib/runtime.js';
@@ -116,7 +116,7 @@ export class Store implements StoreView {
     // What killed writers left behind goes first, whatever this command does next (core.md §8.10).
     sweepLeftovers(sidecarOf(p), rt, { locked: false });
     await clearStaleLock(p, rt);
-    if (options.checks === 'always' || (options.checks === 'if-exists' && fs.existsSync(p.absolute))) {
+    if (options.checks === 'always' || (options.checks === 'if-exists' && existsSync(p.absolute))) {
       await checkStoreSafety(p, rt, { warn: options.warn });
     }
     // A missing store reads as an empty one.

@@ -1,8 +1,8 @@
 // The store lock (core.md §7.1): `{store}.lock`, created exclusively, holding no secret; stale locks of dead
 // processes (or older than 60 s) are taken over by exactly one contender; a heartbeat keeps ours fresh.
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
+import { cryptoModule, fsPromisesModule } from '../lib/builtins.js';
+import { type Stats, closeSync, existsSync, linkSync, openSync, readFileSync, rmSync, unlinkSync, utimes } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { storeError, systemErrorReason } from '../lib/errors.js';
 import { onInterrupt } from '../lib/interrupt.js';
 import { parseJson } from '../lib/http.js';
@@ -53,7 +53,7 @@ interface LockInfo {
   readonly identity: string;
 }
 
-const identityOf = (st: fs.Stats): string => `${st.dev}:${st.ino}`;
+const identityOf = (st: Stats): string => `${st.dev}:${st.ino}`;
 
 /** Whether the lock's holder is gone: same host and its pid is not running, or runs a later process. */
 function holderGone(rt: Runtime, host: string | undefined, pid: number | undefined, started: string | undefined): boolean {
@@ -66,15 +66,15 @@ function holderGone(rt: Runtime, host: string | undefined, pid: number | undefin
 
 /** Reads the lock once, through one open file, so the verdict, the content and the identity match. */
 async function inspectLock(lockPath: string, rt: Runtime, staleAgeMs = STALE_AGE_MS): Promise<LockInfo | undefined> {
-  let handle: fsp.FileHandle;
+  let handle: FileHandle;
   try {
-    handle = await fsp.open(lockPath, 'r');
+    handle = await fsPromisesModule().open(lockPath, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
   let raw: string;
-  let st: fs.Stats;
+  let st: Stats;
   try {
     st = await handle.stat();
     raw = await handle.readFile('utf8');
@@ -99,7 +99,7 @@ async function inspectLock(lockPath: string, rt: Runtime, staleAgeMs = STALE_AGE
  */
 async function breakStaleLock(p: StorePath, lockPath: string, judged: LockInfo, rt: Runtime): Promise<void> {
   const breaker = `${lockPath}.break`;
-  const body = lockBody(rt, randomBytes(8).toString('hex'));
+  const body = lockBody(rt, cryptoModule().randomBytes(8).toString('hex'));
   if (!tryCreate(p, breaker, body, rt)) {
     // Another contender is breaking it; or one died doing so, and its breaker must go first.
     await clearStaleBreaker(breaker, rt).catch(() => undefined);
@@ -108,7 +108,9 @@ async function breakStaleLock(p: StorePath, lockPath: string, judged: LockInfo, 
   try {
     await removeIfSame(lockPath, judged);
   } finally {
-    await fsp.unlink(breaker).catch(() => undefined);
+    await fsPromisesModule()
+      .unlink(breaker)
+      .catch(() => undefined);
   }
 }
 
@@ -120,15 +122,18 @@ async function clearStaleBreaker(breaker: string, rt: Runtime): Promise<void> {
 
 /** Unlinks the file if it is still the judged instance. */
 async function removeIfSame(file: string, judged: LockInfo): Promise<void> {
-  let st: fs.Stats;
+  let st: Stats;
   let raw: string;
   try {
-    st = await fsp.lstat(file);
-    raw = await fsp.readFile(file, 'utf8');
+    st = await fsPromisesModule().lstat(file);
+    raw = await fsPromisesModule().readFile(file, 'utf8');
   } catch {
     return;
   }
-  if (identityOf(st) === judged.identity && raw === judged.raw) await fsp.unlink(file).catch(() => undefined);
+  if (identityOf(st) === judged.identity && raw === judged.raw)
+    await fsPromisesModule()
+      .unlink(file)
+      .catch(() => undefined);
 }
 
 // Filesystems without hard links: the lock is created in place (a reader may then see it empty for a moment).
@@ -138,7 +143,7 @@ const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
 function createInPlace(lockPath: string, body: string): boolean {
   let fd: number;
   try {
-    fd = fs.openSync(lockPath, 'wx', 0o600);
+    fd = openSync(lockPath, 'wx', 0o600);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
@@ -146,11 +151,11 @@ function createInPlace(lockPath: string, body: string): boolean {
   try {
     writeAll(fd, Buffer.from(body, 'utf8'));
   } catch (err) {
-    fs.closeSync(fd);
-    fs.rmSync(lockPath, { force: true });
+    closeSync(fd);
+    rmSync(lockPath, { force: true });
     throw err;
   }
-  fs.closeSync(fd);
+  closeSync(fd);
   return true;
 }
 
@@ -160,11 +165,11 @@ function createInPlace(lockPath: string, body: string): boolean {
  * written and takes the holder for an unknown one (core.md §8.10).
  */
 function tryCreate(p: StorePath, lockPath: string, body: string, rt: Runtime): boolean {
-  const tmp = `${lockPath}.${rt.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${lockPath}.${rt.pid}-${cryptoModule().randomBytes(4).toString('hex')}.tmp`;
   try {
     if (!createInPlace(tmp, body)) return false; // a name collision: try again
     try {
-      fs.linkSync(tmp, lockPath);
+      linkSync(tmp, lockPath);
       return true;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
@@ -172,7 +177,7 @@ function tryCreate(p: StorePath, lockPath: string, body: string, rt: Runtime): b
       if (NO_LINKS.has(code)) return createInPlace(lockPath, body);
       throw err;
     } finally {
-      fs.rmSync(tmp, { force: true });
+      rmSync(tmp, { force: true });
     }
   } catch (err) {
     throw storeError(`could not write ${p.display}: ${systemErrorReason(err)}`);
@@ -196,15 +201,15 @@ function lockBody(rt: Runtime, nonce: string): string {
 function hold(lockPath: string, nonce: string, rt: Runtime): HeldLock {
   const releaseSync = (): void => {
     try {
-      const raw = fs.readFileSync(lockPath, 'utf8');
-      if (raw.includes(`"nonce":"${nonce}"`)) fs.unlinkSync(lockPath);
+      const raw = readFileSync(lockPath, 'utf8');
+      if (raw.includes(`"nonce":"${nonce}"`)) unlinkSync(lockPath);
     } catch {
       // already gone or taken over
     }
   };
   const heartbeat = setInterval(() => {
     const t = new Date(rt.now());
-    fs.utimes(lockPath, t, t, () => undefined);
+    utimes(lockPath, t, t, () => undefined);
   }, HEARTBEAT_MS);
   heartbeat.unref();
   const unregister = onInterrupt(releaseSync);
@@ -227,7 +232,7 @@ const BEHIND_TRY_MS = 1000;
 export async function acquireLock(p: StorePath, rt: Runtime, options: LockOptions = {}): Promise<HeldLock> {
   const lockPath = `${p.absolute}.lock`;
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const nonce = randomBytes(8).toString('hex');
+  const nonce = cryptoModule().randomBytes(8).toString('hex');
   const started = rt.now();
   let warned = false;
   let queue: WaitQueue | undefined;
@@ -269,6 +274,8 @@ export async function acquireLock(p: StorePath, rt: Runtime, options: LockOption
  */
 export async function clearStaleLock(p: StorePath, rt: Runtime): Promise<void> {
   const lockPath = `${p.absolute}.lock`;
+  // Neither a lock nor a takeover in progress (the usual case): nothing to judge, and no fs/promises to load.
+  if (!existsSync(lockPath) && !existsSync(`${lockPath}.break`)) return;
   try {
     const info = await inspectLock(lockPath, rt);
     if (info?.stale) await breakStaleLock(p, lockPath, info, rt);

@@ -1,5 +1,5 @@
 // Where the store is: the absolute path for file operations and the display path for messages (core.md §1.3).
-import * as path from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface StorePath {
   readonly absolute: string;
@@ -18,12 +18,12 @@ export function normalizeLikePathlib(p: string): string {
 
 export function resolveStorePath(envFile: string | undefined, cwd: string, home: string): StorePath {
   if (envFile === undefined) {
-    const absolute = path.join(cwd, '.env');
+    const absolute = join(cwd, '.env');
     return { absolute, display: absolute };
   }
   let expanded = envFile;
   if (expanded === '~') expanded = home;
   else if (expanded.startsWith('~/')) expanded = home + expanded.slice(1);
   const display = normalizeLikePathlib(expanded);
-  return { absolute: path.resolve(cwd, display), display };
+  return { absolute: resolve(cwd, display), display };
 }

@@ -3,9 +3,9 @@
 // an empty `{prefix}wait.{ms}-{pid}-{hex}` file next to the temporary copies; the oldest one whose process is
 // alive polls every 10-20 ms, the others every 50-100 ms and try the lock themselves only once a second (so
 // a stopped waiter at the head slows the queue down but cannot block it). Files of dead waiters are removed.
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { cryptoModule } from '../lib/builtins.js';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { onInterrupt } from '../lib/interrupt.js';
 import type { Runtime } from '../lib/runtime.js';
 
@@ -30,20 +30,20 @@ export function waiterPid(rest: string): number | undefined {
 
 /** Joins the queue; undefined when the entry cannot be made (then the waiter just polls, as before). */
 export function joinQueue(place: QueuePlace, rt: Runtime): WaitQueue | undefined {
-  const name = `${place.prefix}wait.${String(Math.max(0, Math.floor(rt.now()))).padStart(15, '0')}-${rt.pid}-${randomBytes(4).toString('hex')}`;
-  const file = path.join(place.dir, name);
+  const name = `${place.prefix}wait.${String(Math.max(0, Math.floor(rt.now()))).padStart(15, '0')}-${rt.pid}-${cryptoModule().randomBytes(4).toString('hex')}`;
+  const file = join(place.dir, name);
   try {
-    fs.writeFileSync(file, '', { flag: 'wx', mode: 0o600 });
+    writeFileSync(file, '', { flag: 'wx', mode: 0o600 });
   } catch {
     return undefined;
   }
-  const leave = (): void => fs.rmSync(file, { force: true });
+  const leave = (): void => rmSync(file, { force: true });
   const unregister = onInterrupt(leave);
   return {
     first() {
       let names: string[];
       try {
-        names = fs.readdirSync(place.dir);
+        names = readdirSync(place.dir);
       } catch {
         return true;
       }
@@ -53,7 +53,7 @@ export function joinQueue(place: QueuePlace, rt: Runtime): WaitQueue | undefined
         const pid = waiterPid(other.slice(place.prefix.length));
         if (pid === undefined) continue;
         if (pid === rt.pid || rt.isAlive(pid)) return false;
-        fs.rmSync(path.join(place.dir, other), { force: true });
+        rmSync(join(place.dir, other), { force: true });
       }
       return true;
     },

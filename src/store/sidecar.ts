@@ -7,9 +7,9 @@
 // `.env.llm-auth-*.tmp`. That directory must be on the store's filesystem (the rename is atomic only there);
 // otherwise, and outside any repository, they sit next to the store. The lock holds no secret and stays next
 // to the store, where every version of llm-auth looks for it.
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { cryptoModule } from '../lib/builtins.js';
+import { statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { findMarker, realLocation } from '../safety/discover.js';
 import { waiterPid } from './queue.js';
 import type { StorePath } from './path.js';
@@ -28,27 +28,43 @@ export interface Sidecar {
 }
 
 function deviceOf(p: string): number | undefined {
-  for (let dir = p; ; dir = path.dirname(dir)) {
+  for (let dir = p; ; dir = dirname(dir)) {
     try {
-      return fs.statSync(dir).dev;
+      return statSync(dir).dev;
     } catch {
-      if (path.dirname(dir) === dir) return undefined;
+      if (dirname(dir) === dir) return undefined;
     }
   }
 }
 
 export function sidecarOf(p: StorePath): Sidecar {
-  const storeDir = path.dirname(p.absolute);
-  const base = path.basename(p.absolute);
+  const storeDir = dirname(p.absolute);
+  const base = basename(p.absolute);
   const beside = { dir: storeDir, prefix: `${base}.` };
   const lock = `${p.absolute}.lock`;
   const { start, storeReal } = realLocation(p.absolute);
   const meta = findMarker(start)?.metadataDir;
   if (meta !== undefined && deviceOf(meta) !== undefined && deviceOf(meta) === deviceOf(storeDir)) {
     // One store per name: two stores in one repository (`.env`, `cfg/.env`) get distinct prefixes.
-    const hash = createHash('sha256').update(storeReal).digest('hex').slice(0, 12);
-    const inVcs = { dir: path.join(meta, 'llm-auth'), prefix: `${base}-${hash}.` };
-    return { lock, tempDir: inVcs.dir, tempPrefix: inVcs.prefix, private: true, places: [inVcs, beside] };
+    // Hashed when first needed: a sweep of an empty directory (the usual case) needs no name, nor crypto.
+    let prefix: string | undefined;
+    const hashed = (): string =>
+      (prefix ??= `${base}-${cryptoModule().createHash('sha256').update(storeReal).digest('hex').slice(0, 12)}.`);
+    const inVcs = {
+      dir: join(meta, 'llm-auth'),
+      get prefix() {
+        return hashed();
+      },
+    };
+    return {
+      lock,
+      tempDir: inVcs.dir,
+      get tempPrefix() {
+        return hashed();
+      },
+      private: true,
+      places: [inVcs, beside],
+    };
   }
   return { lock, tempDir: storeDir, tempPrefix: beside.prefix, private: false, places: [beside] };
 }

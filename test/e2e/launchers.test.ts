@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { BIN, ROOT } from '../helpers/cli.js';
+import { ROOT, SCRIPT_BIN as BIN } from '../helpers/cli.js';
 import { gitRepo, tmpDir } from '../helpers/fs.js';
 import { testEnv } from '../helpers/runtime.js';
 

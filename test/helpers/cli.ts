@@ -9,7 +9,13 @@ import { main } from '../../src/cli/main.js';
 import { FakeClock, testEnv, testRuntime } from './runtime.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BIN = path.join(ROOT, 'bin', 'llm-auth');
+/** The npm bin, a script run by Node. */
+export const SCRIPT_BIN = path.join(ROOT, 'bin', 'llm-auth');
+/**
+ * What the subprocess tests run: the npm bin, or what LLM_AUTH_BIN names (`npm run test:binary` sets it to the
+ * single executable, dist/llm-auth-<platform>-<arch>).
+ */
+export const BIN = process.env.LLM_AUTH_BIN ? path.resolve(ROOT, process.env.LLM_AUTH_BIN) : SCRIPT_BIN;
 
 /** Canary secrets planted in stores and environments; none may ever be printed. */
 export const CANARY = 'sk-canary-7f3a9c1e5b2d4a6f8e0c';

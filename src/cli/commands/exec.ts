@@ -1,7 +1,8 @@
 // `exec [surface...] -- command args` (commands.md §5): fresh variables into a child's environment, then the
 // child runs without a shell with our stdin, stdout and stderr; its exit status (or its death by signal) is ours.
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
+import { childProcessModule } from '../../lib/builtins.js';
+import type { ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { LlmAuthError } from '../../lib/errors.js';
 import { exitSignal, overrideSignals } from '../../lib/interrupt.js';
@@ -17,17 +18,22 @@ const FROM_TERMINAL: readonly NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
 
 /** Spawns without a shell; on Windows after a PATHEXT lookup, batch files through cmd.exe (§5.4). */
 function startChild(file: string, args: string[], rt: Invocation['rt'], env: Record<string, string>): ChildProcess {
-  if (rt.platform !== 'win32') return spawn(file, args, { cwd: rt.cwd, env, stdio: 'inherit' });
+  if (rt.platform !== 'win32') return childProcessModule().spawn(file, args, { cwd: rt.cwd, env, stdio: 'inherit' });
   const found = findWindowsCommand(file, env, rt.cwd, (candidate) => {
     try {
-      return fs.statSync(candidate).isFile();
+      return statSync(candidate).isFile();
     } catch {
       return false;
     }
   });
   if (found === undefined) throw new LlmAuthError(`command not found: ${file}`, { exitCode: 127 });
   const launch = windowsLaunch(found, args, env.ComSpec ?? env.COMSPEC);
-  return spawn(launch.file, [...launch.args], { cwd: rt.cwd, env, stdio: 'inherit', windowsVerbatimArguments: launch.verbatim });
+  return childProcessModule().spawn(launch.file, [...launch.args], {
+    cwd: rt.cwd,
+    env,
+    stdio: 'inherit',
+    windowsVerbatimArguments: launch.verbatim,
+  });
 }
 
 export async function execCommand(inv: Invocation, names: string[], command: string[], options: HandOnOptions): Promise<number> {

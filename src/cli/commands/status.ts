@@ -1,6 +1,6 @@
 // `status [surface]` (core.md §10): presence and expiry as JSON; no network, no writes. `--human` prints the
 // same facts as a table for a person; the JSON stays byte for byte what scripts parse.
-import * as fs from 'node:fs';
+import { existsSync } from 'node:fs';
 import { pyJsonDumps } from '../../lib/python.js';
 import type { Store, Surface } from '../../store/index.js';
 import type { SurfaceStatus } from '../../surfaces/driver.js';
@@ -34,7 +34,7 @@ export async function statusCommand(
   if (options.human) for (const line of humanTable(store, name)) inv.output.result(line);
   else inv.output.result(pyJsonDumps(statusDocument(store, name)));
   // `{}` alone tells a person nothing: at a terminal, say why and what to do (scripts see the same stdout).
-  if (inv.rt.stdout.isTTY === true && !fs.existsSync(store.path.absolute)) {
+  if (!existsSync(store.path.absolute) && inv.rt.stdout.isTTY === true) {
     inv.output.hint(`no store at ${store.path.display}; add a surface with llm-auth add-api-key <surface> <provider> --key -`);
   }
   return 0;

@@ -1,6 +1,6 @@
 // The live completion subtest (chatgpt-oauth.md §10): one streamed Responses call to the ChatGPT backend.
-import { randomUUID } from 'node:crypto';
-import * as os from 'node:os';
+import { cryptoModule } from '../../lib/builtins.js';
+import { release, type as osType } from 'node:os';
 import { httpRequest, isSuccess, parseJson, type HttpResult } from '../../lib/http.js';
 import { clean, HTML_CHALLENGE, looksLikeHtmlChallenge, rawError, redactSecrets } from '../../lib/redact.js';
 import type { Store } from '../../store/index.js';
@@ -34,7 +34,7 @@ export function completionBody(model: string): string {
 }
 
 export function backendUserAgent(arch: string): string {
-  return `codex_cli_rs/${VERSION} (${os.type()} ${os.release()}; ${arch}) llm-auth`;
+  return `codex_cli_rs/${VERSION} (${osType()} ${release()}; ${arch}) llm-auth`;
 }
 
 function isChallenge(result: Extract<HttpResult, { ok: true }>): boolean {
@@ -69,7 +69,7 @@ function sendCompletion(store: Store, options: TestOptions, model: string, acces
     Accept: 'text/event-stream',
     originator: ORIGINATOR,
     'User-Agent': backendUserAgent(store.rt.arch),
-    session_id: randomUUID(),
+    session_id: cryptoModule().randomUUID(),
   };
   if (account) headers['ChatGPT-Account-Id'] = account;
   return httpRequest({

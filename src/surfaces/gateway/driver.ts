@@ -1,5 +1,5 @@
 // The gateway-key driver (gateway.md): status without network, the five read-only subtests, and renew.
-import { createHash } from 'node:crypto';
+import { cryptoModule } from '../../lib/builtins.js';
 import { human, pyTrim } from '../../lib/python.js';
 import type { Store, Surface } from '../../store/index.js';
 import { fail, pass, type GatewayStatus, type SubtestResult, type SurfaceDriver, type TestOptions } from '../driver.js';
@@ -21,7 +21,8 @@ import { portalKey } from './schemas.js';
 import { obtainSession, runSessionCommandWithin, sessionExpiry, storedSession, type Session } from './session.js';
 
 /** `sha256:` and the first 8 hex digits of the key's SHA-256: tells keys apart without showing one. */
-export const keyFingerprint = (key: string): string => `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
+export const keyFingerprint = (key: string): string =>
+  `sha256:${cryptoModule().createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
 
 /** Where a variable's non-blank effective value comes from. */
 function sourceOf(store: Store, name: string | undefined): 'environment' | 'env-file' | null {

@@ -1,6 +1,6 @@
 // The portal session token (gateway.md §3): from the environment, else the `.env`, else `session_command`.
 // A token whose JWT `exp` has passed is skipped in favour of the command. Tokens are never read from argv.
-import { spawn } from 'node:child_process';
+import { childProcessModule } from '../../lib/builtins.js';
 import { onInterrupt } from '../../lib/interrupt.js';
 import { jwtExp } from '../../lib/jwt.js';
 import { pyTrim } from '../../lib/python.js';
@@ -60,14 +60,15 @@ export const sessionExpiry = (token: string): number | undefined => jwtExp(token
 export function runSessionCommand(rt: Runtime, command: string, limitMs: number, limitLabel: string): Promise<CommandOutcome> {
   const windows = rt.platform === 'win32';
   const [file, args] = windows ? [rt.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${command}"`]] : ['/bin/sh', ['-c', command]];
-  const inheritStderr = rt.stderr === process.stderr;
+  // The process's own stderr (the CLI's writer of fd 2, or the stream itself): passed through.
+  const inheritStderr = (rt.stderr as { fd?: unknown }).fd === 2 || rt.stderr === process.stderr;
   return new Promise((resolve) => {
     let settled = false;
     let stdout = Buffer.alloc(0);
     let tooLong = false;
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(rt.env)) if (v !== undefined) env[k] = v;
-    const child = spawn(file, args, {
+    const child = childProcessModule().spawn(file, args, {
       env,
       stdio: ['ignore', 'pipe', inheritStderr ? 'inherit' : 'pipe'],
       // Its own process group, so that a time limit or Ctrl-C stops what it started too.
