@@ -1,6 +1,6 @@
 // The store safety checks (core.md §8): permission, ignored, tracked, history, in that order, failing closed.
-import { type Stats, existsSync, lstatSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { type Stats, existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { LlmAuthError, storeError } from '../lib/errors.js';
 import type { Runtime } from '../lib/runtime.js';
 import type { StorePath } from '../store/path.js';
@@ -122,6 +122,37 @@ function ask(plan: CheckPlan, driver: VcsDriver, root: string, storeExists: bool
   return { rel, ignored, tracked: driver.tracked(root, rel), history: driver.history(root, rel) };
 }
 
+/** Whether every question got a yes or no (no error, no missing binary). */
+async function allAnswered(q: Questions): Promise<boolean> {
+  const answers = await Promise.all([q.ignored ?? false, q.tracked, q.history]);
+  return answers.every((a) => !isProblem(a));
+}
+
+/**
+ * Whether git's work tree root is the marker's directory without asking: a `.git` directory or gitdir file
+ * whose config neither moves the work tree (`core.worktree`), nor makes it bare, nor includes other files.
+ */
+function rootIsMarkerDir(marker: Marker): boolean {
+  if (marker.metadataDir === undefined) return false;
+  let common = marker.metadataDir;
+  try {
+    common = resolve(marker.metadataDir, readFileSync(join(marker.metadataDir, 'commondir'), 'utf8').trim());
+  } catch {
+    // not a linked worktree
+  }
+  for (const file of [join(common, 'config'), join(marker.metadataDir, 'config.worktree')]) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      return false;
+    }
+    if (/^\s*worktree\s*=|^\s*bare\s*(=\s*(true|yes|on|1)\s*)?$|^\s*\[\s*include/im.test(text)) return false;
+  }
+  return true;
+}
+
 /** The answers, used in the order of the checks: ignored, tracked, history. */
 async function judge(plan: CheckPlan, driver: VcsDriver, answers: Questions): Promise<void> {
   if (answers.ignored && !unwrap(plan, await answers.ignored, driver.name)) throw notIgnored(plan, driver.name, answers.rel);
@@ -179,6 +210,12 @@ async function checkRepository(
   const storeExists = existsSync(plan.p.absolute);
   // Asked at once, assuming the marker's directory is the root; used only when the VCS confirms that root.
   const speculative = ask(plan, driver, marker.dir, storeExists);
+  if (marker.kind === '.git' && !marker.saplingInGit && rootIsMarkerDir(marker) && (await allAnswered(speculative))) {
+    // A work tree whose root nothing moves answered every question: `rev-parse --show-toplevel` would only
+    // confirm the marker's directory (one process fewer on a run the verdict cache cannot spare).
+    await judge(plan, driver, speculative);
+    return { root: marker.dir };
+  }
   const rootAnswer = await driver.root(marker.dir);
   if (isProblem(rootAnswer) && rootAnswer.problem === 'missing') return fallback(plan, driver, true);
   const root = unwrap(plan, rootAnswer, driver.name);

@@ -201,6 +201,21 @@ describe('the verdict cache', () => {
     expect(r.code).toBe(1);
   });
 
+  it('a first check asks four questions; rev-parse only where the config moves the work tree', async () => {
+    const s = ignoring(setup());
+    await passes(s);
+    const strip = (calls: string[]): string[] =>
+      calls.map((c) => c.replace(/^-c core.fsmonitor=false -C \S+ /, '').split(' ')[0]!);
+    expect(strip(s.calls())).toEqual(['check-ignore', 'ls-files', 'rev-list', 'for-each-ref']);
+    // core.worktree: the store's directory is no longer the work tree; git says so, and nothing is assumed.
+    const elsewhere = tmpDir();
+    git(s.repo, 'config', 'core.worktree', elsewhere);
+    const r = await s.status({ LLM_AUTH_NO_CACHE: '1' });
+    expect(strip(s.calls())).toContain('rev-parse');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: cannot check .* with git: /);
+  });
+
   it('not understood, not cached: config includes', async () => {
     const s = ignoring(setup());
     fs.appendFileSync(path.join(s.repo, '.git', 'config'), '[include]\n\tpath = extra.config\n');
