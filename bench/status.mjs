@@ -101,6 +101,25 @@ function sideBySide(cwd, label) {
   row('repeated status', pairs(cwd, ['status']));
   row('repeated token research', pairs(cwd, ['token', 'research']));
   row('first status (no cache)', pairs(cwd, ['status'], { first: true }));
+  // A new commit before each run: only the refs changed, so only the new history is walked.
+  const incremental = [];
+  for (let i = 0; i < Math.min(runs, 10); i++) {
+    const tree = execFileSync('git', ['rev-parse', 'HEAD^{tree}'], { cwd, env, encoding: 'utf8' }).trim();
+    const commit = execFileSync(
+      'git',
+      ['-c', 'user.name=b', '-c', 'user.email=b@example.com', 'commit-tree', '-p', 'HEAD', '-m', `more ${i}`, tree],
+      {
+        cwd,
+        env,
+        encoding: 'utf8',
+      },
+    ).trim();
+    execFileSync('git', ['update-ref', 'HEAD', commit], { cwd, env });
+    incremental.push(time(cli, ['status'], cwd));
+  }
+  console.log(
+    `${label}: status after each new commit (incremental history) median ${median(incremental).toFixed(1)} ms (${incremental.length} runs)`,
+  );
 }
 
 function bigRepo(dir, n) {

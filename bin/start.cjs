@@ -51,7 +51,10 @@ function load() {
   }
   if (!dir) return require(bundle);
   const vm = require('node:vm');
-  const file = path.join(dir, `cli-${process.version}-${process.arch}.v8cache`);
+  // Named after this Node and this bundle, so that two installed versions do not overwrite each other's.
+  const st = fs.statSync(bundle);
+  const name = `cli-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8cache`;
+  const file = path.join(dir, name);
   const source = fs.readFileSync(bundle, 'utf8');
   let cached;
   try {
@@ -71,6 +74,13 @@ function load() {
       try {
         fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
         fs.renameSync(temp, file);
+        // Data of other bundles (an upgrade) that no run has used for 30 days goes.
+        for (const other of fs.readdirSync(dir)) {
+          if (other === name || !/^cli-.*\.v8cache$/.test(other)) continue;
+          const p = path.join(dir, other);
+          if (Date.now() - fs.statSync(p).atimeMs > 30 * 86_400_000 && Date.now() - fs.statSync(p).mtimeMs > 30 * 86_400_000)
+            fs.rmSync(p, { force: true });
+        }
       } catch {
         fs.rmSync(temp, { force: true });
       }

@@ -28,7 +28,8 @@ const run = (cmd, args, cwd, extra = {}) => {
 };
 
 try {
-  // 1. The tarball holds what runs, README, LICENSE and CHANGELOG.md, and nothing else (built just before).
+  // 1. The tarball holds what runs, README, LICENSE and CHANGELOG.md, and nothing else (built just before; a
+  //    single executable left in dist/ by npm run build:binary is not packed).
   const packed = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], root);
   const [info] = JSON.parse(packed.out);
   const files = info.files.map((f) => f.path).sort();
@@ -39,6 +40,7 @@ try {
     'bin/llm-auth',
     'bin/llm-auth.sh',
     'bin/package.json',
+    'bin/start.cjs',
     'dist/cli.cjs',
     'dist/index.d.ts',
     'dist/index.js',

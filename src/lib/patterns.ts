@@ -48,8 +48,8 @@ class Column {
  */
 export class PatternSet {
   private size = 1;
-  /** The root's children by code unit (the root branches widest); -1 when none. */
-  private readonly rootChildren = new Int32Array(0x10000).fill(-1);
+  /** The root's children by code unit (the root branches widest, over a few dozen characters). */
+  private readonly rootChildren = new Map<number, number>();
   private readonly firstChild = new Column();
   private readonly nextSibling = new Column();
   private readonly label = new Column();
@@ -72,7 +72,7 @@ export class PatternSet {
           this.label.set(child, unit);
           parent.set(child, node);
           depth.set(child, depth.get(node) + 1);
-          if (node === 0) this.rootChildren[unit] = child;
+          if (node === 0) this.rootChildren.set(unit, child);
           else {
             this.nextSibling.set(child, this.firstChild.get(node));
             this.firstChild.set(node, child);
@@ -95,7 +95,7 @@ export class PatternSet {
 
   /** The child of `node` on a code unit, or 0. */
   private child(node: number, unit: number): number {
-    if (node === 0) return Math.max(0, this.rootChildren[unit]!);
+    if (node === 0) return this.rootChildren.get(unit) ?? 0;
     for (let c = this.firstChild.get(node); c !== 0; c = this.nextSibling.get(c)) if (this.label.get(c) === unit) return c;
     return 0;
   }

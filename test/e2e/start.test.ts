@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CANARY, runBin, runCli, SCRIPT_BIN } from '../helpers/cli.js';
+import { CANARY, ROOT, runBin, runCli, SCRIPT_BIN } from '../helpers/cli.js';
 import { commitAll, gitRepo, STORE_API_KEY, tmpDir, writeStore } from '../helpers/fs.js';
 import { FakeClock, testEnv } from '../helpers/runtime.js';
 
@@ -32,7 +32,10 @@ describe('start-up', () => {
     const major = Number(process.versions.node.split('.')[0]);
     const files = listFiles(cacheDir).filter((f) => f !== 'verdicts.json');
     if (major >= 22) expect(files.some((f) => f.startsWith('node-compile-cache/'))).toBe(true);
-    else expect(files).toEqual([`cli-${process.version}-${process.arch}.v8cache`]);
+    else {
+      const st = fs.statSync(path.join(ROOT, 'dist', 'cli.cjs'));
+      expect(files).toEqual([`cli-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8cache`]);
+    }
     for (const f of files) expect((fs.statSync(path.join(cacheDir, f)).mode & 0o077).toString(8)).toBe('0');
     expect((fs.statSync(cacheDir).mode & 0o777).toString(8)).toBe('700');
     // Used, and a damaged one only costs a compile.
@@ -40,6 +43,24 @@ describe('start-up', () => {
     for (const f of files) fs.writeFileSync(path.join(cacheDir, f), 'damaged');
     expect(await runBin(['status'], { cwd: dir, home })).toEqual(first);
   });
+
+  it.skipIf(singleExecutable || Number(process.versions.node.split('.')[0]) >= 22)(
+    "Node 20: another bundle's code cache unused for 30 days is removed when this one's is written",
+    async () => {
+      const dir = repoWithStore();
+      const home = tmpDir('llm-auth-home-');
+      const cacheDir = path.join(home, '.cache', 'llm-auth');
+      fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+      const old = path.join(cacheDir, 'cli-v20.0.0-x64-1-1.v8cache');
+      const recent = path.join(cacheDir, 'cli-v20.0.0-x64-2-2.v8cache');
+      for (const f of [old, recent]) fs.writeFileSync(f, 'x', { mode: 0o600 });
+      const longAgo = new Date(Date.now() - 40 * 86_400_000);
+      fs.utimesSync(old, longAgo, longAgo);
+      expect((await runBin(['status'], { cwd: dir, home })).code).toBe(0);
+      expect(fs.existsSync(old)).toBe(false);
+      expect(fs.existsSync(recent)).toBe(true);
+    },
+  );
 
   it.skipIf(singleExecutable)('LLM_AUTH_NO_CACHE, or a cache directory others may write, means no code cache', async () => {
     const dir = repoWithStore();
