@@ -30,6 +30,8 @@ const MAX_TIPS = 20_000;
 const MAX_ENTRIES = 32;
 const MAX_CACHE_BYTES = 8 << 20;
 const FILE_NAME = 'verdicts.json';
+/** In place of the refs' fingerprint when they changed too recently: it matches no fingerprint. */
+const UNSETTLED = '(unsettled)';
 
 /** Where the cache lives: `$XDG_CACHE_HOME/llm-auth`, else `~/.cache/llm-auth` (`%LOCALAPPDATA%` on Windows). */
 export function cacheDirectory(rt: Pick<Runtime, 'env' | 'home' | 'platform'>): string | undefined {
@@ -411,7 +413,11 @@ export function planVerdicts(
       if (decisions.every((d) => d.kind === 'skip')) return; // nothing new to keep: a repeated status writes nothing
       // A change within a timestamp tick of the check could be missed next time: such a pass is not kept.
       const racyFrom = BigInt(startedAt - RACY_MS) * 1_000_000n;
-      if (fp.newest >= racyFrom || refs.newest >= racyFrom) return;
+      if (fp.newest >= racyFrom) return;
+      // Refs that changed that recently (a commit just before the check) are not vouched for, but the tips
+      // walked are: that a commit's history holds no store is true forever (refs/replace, grafts and shallow
+      // are watched apart). The next run then walks only what is new since them.
+      const refsRacy = refs.newest >= racyFrom;
       const verdicts: RepositoryVerdict[] = [];
       for (const [i, repo] of repos.entries()) {
         const decision = decisions[i]!;
@@ -422,7 +428,7 @@ export function planVerdicts(
         verdicts.push({
           dir: repo.dir,
           inputs: repo.inputs,
-          refs: repo.refs,
+          refs: refsRacy ? UNSETTLED : repo.refs,
           root,
           ...(tips && tips.length <= MAX_TIPS ? { tips } : {}),
         });

@@ -126,6 +126,27 @@ describe('the verdict cache', () => {
     expect(r.code).toBe(1);
   });
 
+  it('refs that changed too recently are not vouched for, but the tips walked are kept', async () => {
+    const s = ignoring(setup());
+    await passes(s);
+    git(s.repo, 'commit', '-q', '--allow-empty', '-m', 'more');
+    // A ref whose time says it changed within RACY_MS of the check (a commit just before it).
+    const soon = new Date(Date.now() + 3_600_000);
+    fs.utimesSync(path.join(s.repo, '.git', 'refs', 'heads', 'main'), soon, soon);
+    s.calls();
+    await passes(s);
+    expect(s.calls().some((c) => c.includes('rev-list -n1 --full-history --stdin'))).toBe(true);
+    // Asked again (not vouched for), but nothing new to walk: the tips were kept.
+    await passes(s);
+    const again = s.calls().map((c) => c.replace(/^-c core.fsmonitor=false -C \S+ /, ''));
+    expect(again).toEqual([
+      'rev-list --no-walk=unsorted --all --reflog',
+      'for-each-ref --format=%(objecttype) %(objectname) %(*objecttype) %(*objectname)',
+    ]);
+    git(s.repo, 'update-ref', 'refs/heads/side', commitWithEnv(s.repo));
+    expect((await s.status()).stderr).toBe(inHistory(s));
+  });
+
   it('a stash holding .env is found after a cached pass', async () => {
     const s = ignoring(setup());
     await passes(s);
