@@ -68,85 +68,94 @@ function rootProgram(capture: { out: string; err: string }): Command {
     .addHelpText('after', HELP_AFTER);
 }
 
-function addReadCommands(program: Command, select: Select): void {
-  program
-    .command('status')
-    .description('show each surface as JSON: presence, expiry; no secret, no network')
-    .argument('[surface]', 'only surfaces with this name')
-    .option('--human', 'a table for people (surface, mode, configured, source, expiry) instead of the JSON')
-    .action((surface: string | undefined, options: { human?: boolean }) => select((inv) => statusCommand(inv, surface, options)));
+function addReadCommands(program: Command, select: Select, keep: Keep): void {
+  if (keep('status'))
+    program
+      .command('status')
+      .description('show each surface as JSON: presence, expiry; no secret, no network')
+      .argument('[surface]', 'only surfaces with this name')
+      .option('--human', 'a table for people (surface, mode, configured, source, expiry) instead of the JSON')
+      .action((surface: string | undefined, options: { human?: boolean }) =>
+        select((inv) => statusCommand(inv, surface, options)),
+      );
 
-  program
-    .command('test')
-    .description('check surfaces live: api keys against their API, ChatGPT token state, gateway session, portal and key')
-    .argument('[surface]', 'only surfaces with this name (one line per subtest)')
-    .option('--model <model>', 'model for the surface named (not for aggregate runs)')
-    .option(
-      '--surface-model <SURFACE=MODEL>',
-      'model for one surface; repeatable',
-      // No default value: commander would show `(default: [])` in the help.
-      (v: string, acc: string[] | undefined) => [...(acc ?? []), v],
-    )
-    .option('--timeout <seconds>', 'per-request timeout in seconds (default 60)')
-    .option('--verbose', 'trace the live ChatGPT check on stderr')
-    .option('--show-raw-error', 'show the raw (redacted) body of a failed live ChatGPT check')
-    .action((surface: string | undefined, options: TestCommandOptions) => select((inv) => testCommand(inv, surface, options)));
+  if (keep('test'))
+    program
+      .command('test')
+      .description('check surfaces live: api keys against their API, ChatGPT token state, gateway session, portal and key')
+      .argument('[surface]', 'only surfaces with this name (one line per subtest)')
+      .option('--model <model>', 'model for the surface named (not for aggregate runs)')
+      .option(
+        '--surface-model <SURFACE=MODEL>',
+        'model for one surface; repeatable',
+        // No default value: commander would show `(default: [])` in the help.
+        (v: string, acc: string[] | undefined) => [...(acc ?? []), v],
+      )
+      .option('--timeout <seconds>', 'per-request timeout in seconds (default 60)')
+      .option('--verbose', 'trace the live ChatGPT check on stderr')
+      .option('--show-raw-error', 'show the raw (redacted) body of a failed live ChatGPT check')
+      .action((surface: string | undefined, options: TestCommandOptions) => select((inv) => testCommand(inv, surface, options)));
 }
 
-function addHandOnCommands(program: Command, select: Select, child: { command: string[] | undefined }): void {
-  program
-    .command('token')
-    .description('print the fresh secret of one surface and a newline, nothing else (for apiKeyHelper, Codex auth)')
-    .argument('<surface>', 'the surface')
-    .option('--auth <mode>', 'api-key, subscription-oauth or gateway-key, when the name has several')
-    .option('--no-renew', 'the stored value as is: no refresh, no renewal, no request')
-    .option('--timeout <seconds>', 'give up preparing after this many seconds (default 20)')
-    .action((surface: string, options: HandOnOptions & { auth?: string }) =>
-      select((inv) => tokenCommand(inv, surface, options)),
-    );
+function addHandOnCommands(program: Command, select: Select, child: { command: string[] | undefined }, keep: Keep): void {
+  if (keep('token'))
+    program
+      .command('token')
+      .description('print the fresh secret of one surface and a newline, nothing else (for apiKeyHelper, Codex auth)')
+      .argument('<surface>', 'the surface')
+      .option('--auth <mode>', 'api-key, subscription-oauth or gateway-key, when the name has several')
+      .option('--no-renew', 'the stored value as is: no refresh, no renewal, no request')
+      .option('--timeout <seconds>', 'give up preparing after this many seconds (default 20)')
+      .action((surface: string, options: HandOnOptions & { auth?: string }) =>
+        select((inv) => tokenCommand(inv, surface, options)),
+      );
 
-  program
-    .command('env')
-    .description('print export lines for the clients of the surfaces (default: every api-key and gateway surface)')
-    .argument('[surface...]', 'surfaces to export')
-    .option('--format <format>', 'sh, fish, powershell, dotenv or json (default sh)')
-    .option('--no-renew', 'the stored values as they are')
-    .option('--timeout <seconds>', 'give up preparing after this many seconds (default 20)')
-    .action((surfaces: string[], options: HandOnOptions & { format?: string }) =>
-      select((inv) => envCommand(inv, surfaces, options)),
-    );
+  if (keep('env'))
+    program
+      .command('env')
+      .description('print export lines for the clients of the surfaces (default: every api-key and gateway surface)')
+      .argument('[surface...]', 'surfaces to export')
+      .option('--format <format>', 'sh, fish, powershell, dotenv or json (default sh)')
+      .option('--no-renew', 'the stored values as they are')
+      .option('--timeout <seconds>', 'give up preparing after this many seconds (default 20)')
+      .action((surfaces: string[], options: HandOnOptions & { format?: string }) =>
+        select((inv) => envCommand(inv, surfaces, options)),
+      );
 
-  program
-    .command('exec')
-    .description('run a command with the fresh variables of the surfaces: llm-auth exec corp -- gemini')
-    .argument('[surface...]', 'surfaces to export (default: every api-key and gateway surface)')
-    .option('--no-renew', 'the stored values as they are')
-    .option('--timeout <seconds>', 'give up preparing after this many seconds (default 20); the command itself has no limit')
-    .action((surfaces: string[], options: HandOnOptions) =>
-      select((inv) => {
-        if (child.command === undefined) throw usageError('exec needs -- before the command');
-        if (child.command.length === 0) throw usageError('exec needs a command after --');
-        return execCommand(inv, surfaces, child.command, options);
-      }),
-    );
+  if (keep('exec'))
+    program
+      .command('exec')
+      .description('run a command with the fresh variables of the surfaces: llm-auth exec corp -- gemini')
+      .argument('[surface...]', 'surfaces to export (default: every api-key and gateway surface)')
+      .option('--no-renew', 'the stored values as they are')
+      .option('--timeout <seconds>', 'give up preparing after this many seconds (default 20); the command itself has no limit')
+      .action((surfaces: string[], options: HandOnOptions) =>
+        select((inv) => {
+          if (child.command === undefined) throw usageError('exec needs -- before the command');
+          if (child.command.length === 0) throw usageError('exec needs a command after --');
+          return execCommand(inv, surfaces, child.command, options);
+        }),
+      );
 
-  program
-    .command('logout')
-    .description('forget what login stored for a surface (local only: no server is called)')
-    .argument('<surface>', 'the surface')
-    .option('--auth <mode>', 'api-key, subscription-oauth or gateway-key, when the name has several')
-    .action((surface: string, options: { auth?: string }) => select((inv) => logoutCommand(inv, surface, options)));
+  if (keep('logout'))
+    program
+      .command('logout')
+      .description('forget what login stored for a surface (local only: no server is called)')
+      .argument('<surface>', 'the surface')
+      .option('--auth <mode>', 'api-key, subscription-oauth or gateway-key, when the name has several')
+      .action((surface: string, options: { auth?: string }) => select((inv) => logoutCommand(inv, surface, options)));
 }
 
-function addCompletionCommand(program: Command, select: Select): void {
-  program
-    .command('completion')
-    .description('print a completion script: source <(llm-auth completion bash), or zsh, or fish')
-    .argument('[shell]', 'bash, zsh or fish')
-    .option('--surfaces', 'print the surface names of the store (what the scripts complete), one per line')
-    .action((shell: string | undefined, options: { surfaces?: boolean }) =>
-      select((inv) => completionCommand(inv, program, shell, options)),
-    );
+function addCompletionCommand(program: Command, select: Select, keep: Keep): void {
+  if (keep('completion'))
+    program
+      .command('completion')
+      .description('print a completion script: source <(llm-auth completion bash), or zsh, or fish')
+      .argument('[shell]', 'bash, zsh or fish')
+      .option('--surfaces', 'print the surface names of the store (what the scripts complete), one per line')
+      .action((shell: string | undefined, options: { surfaces?: boolean }) =>
+        select((inv) => completionCommand(inv, program, shell, options)),
+      );
 }
 
 /** Where the command's name is in argv: after the global options (`--env-file` takes a value). */
@@ -154,6 +163,34 @@ function commandIndex(argv: readonly string[]): number {
   let i = 0;
   while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--') i += argv[i] === '--env-file' ? 2 : 1;
   return i;
+}
+
+type Keep = (name: string) => boolean;
+
+const COMMANDS = [
+  'status',
+  'test',
+  'token',
+  'env',
+  'exec',
+  'logout',
+  'completion',
+  'login',
+  'renew',
+  'add-api-key',
+  'add-gateway',
+];
+
+/**
+ * Which commands to define: only the one argv names, when it names one and asks for no help (defining the
+ * other ten cost every run about 2 ms at start-up); all of them for help, errors about an unknown command
+ * (their suggestions), and `completion` (its scripts list every command).
+ */
+function commandsToDefine(argv: readonly string[]): Keep {
+  const name = argv[commandIndex(argv)];
+  const helpAsked = argv.some((a) => a === '-h' || a === '--help');
+  if (name === undefined || name === 'completion' || helpAsked || !COMMANDS.includes(name)) return () => true;
+  return (n) => n === name;
 }
 
 /** The command argv names, when it is one of ours. */
@@ -172,55 +209,61 @@ function splitExec(argv: readonly string[]): { ours: string[]; command: string[]
     : { ours: argv.slice(0, dashdash), command: argv.slice(dashdash + 1) };
 }
 
-function addWriteCommands(program: Command, select: Select): void {
-  program
-    .command('login')
-    .description('sign in: ChatGPT through the device-code flow, or store a gateway portal session')
-    .argument('[surface]', 'the surface (default: the only login-capable one, else chatgpt)')
-    .option(
-      '--timeout <seconds>',
-      'give up waiting for the sign-in (gateway: for each request) after this many seconds (default 180)',
-    )
-    .option('--no-browser', 'do not open the verification page')
-    .option('--with-token', 'read a portal session token from stdin (gateway-key surfaces)')
-    .action((surface: string | undefined, options: LoginOptions) => select((inv) => loginCommand(inv, surface, options)));
+function addWriteCommands(program: Command, select: Select, keep: Keep): void {
+  if (keep('login'))
+    program
+      .command('login')
+      .description('sign in: ChatGPT through the device-code flow, or store a gateway portal session')
+      .argument('[surface]', 'the surface (default: the only login-capable one, else chatgpt)')
+      .option(
+        '--timeout <seconds>',
+        'give up waiting for the sign-in (gateway: for each request) after this many seconds (default 180)',
+      )
+      .option('--no-browser', 'do not open the verification page')
+      .option('--with-token', 'read a portal session token from stdin (gateway-key surfaces)')
+      .action((surface: string | undefined, options: LoginOptions) => select((inv) => loginCommand(inv, surface, options)));
 
-  program
-    .command('renew')
-    .description('refresh ChatGPT tokens and renew gateway keys (a valid key costs one GET; safe to run from cron)')
-    .argument('[surface]', 'only surfaces with this name (default: every surface with renew=true)')
-    .option('--force', 'renew without probing first, even when another process renewed within the last minute')
-    .action((surface: string | undefined, options: { force?: boolean }) => select((inv) => renewCommand(inv, surface, options)));
+  if (keep('renew'))
+    program
+      .command('renew')
+      .description('refresh ChatGPT tokens and renew gateway keys (a valid key costs one GET; safe to run from cron)')
+      .argument('[surface]', 'only surfaces with this name (default: every surface with renew=true)')
+      .option('--force', 'renew without probing first, even when another process renewed within the last minute')
+      .action((surface: string | undefined, options: { force?: boolean }) =>
+        select((inv) => renewCommand(inv, surface, options)),
+      );
 
-  program
-    .command('add-api-key')
-    .description('append an api-key envelope to the store')
-    .argument('<surface>', 'surface name (letters, digits, dot, underscore, dash)')
-    .argument('<provider>', 'provider, e.g. openai or openrouter')
-    .option('--env <name>', 'variable holding the key (default {PROVIDER}_{SURFACE}_API_KEY)')
-    .option('--model <model>', 'model used by `llm-auth test`')
-    .option('--api-base <url>', 'OpenAI-compatible base URL')
-    .option(
-      '--key <key>',
-      'the key; `--key -` reads it from stdin (hidden prompt at a terminal): the safe way, as a value it lands in shell history and ps',
-    )
-    .option('--allow-unignored', 'write even when the store is not ignored by the VCS')
-    .action((surface: string, provider: string, options: AddApiKeyOptions) =>
-      select((inv) => addApiKeyCommand(inv, surface, provider, options)),
-    );
+  if (keep('add-api-key'))
+    program
+      .command('add-api-key')
+      .description('append an api-key envelope to the store')
+      .argument('<surface>', 'surface name (letters, digits, dot, underscore, dash)')
+      .argument('<provider>', 'provider, e.g. openai or openrouter')
+      .option('--env <name>', 'variable holding the key (default {PROVIDER}_{SURFACE}_API_KEY)')
+      .option('--model <model>', 'model used by `llm-auth test`')
+      .option('--api-base <url>', 'OpenAI-compatible base URL')
+      .option(
+        '--key <key>',
+        'the key; `--key -` reads it from stdin (hidden prompt at a terminal): the safe way, as a value it lands in shell history and ps',
+      )
+      .option('--allow-unignored', 'write even when the store is not ignored by the VCS')
+      .action((surface: string, provider: string, options: AddApiKeyOptions) =>
+        select((inv) => addApiKeyCommand(inv, surface, provider, options)),
+      );
 
-  program
-    .command('add-gateway')
-    .description("append a gateway-key envelope: an organisation's portal that mints short-lived gateway keys")
-    .argument('<surface>', 'surface name (letters, digits, dot, underscore, dash)')
-    .requiredOption('--portal <url>', 'the portal (Open WebUI) base URL, https')
-    .requiredOption('--api-base <url>', 'the gateway (LiteLLM) base URL with /v1, https')
-    .option('--env <name>', 'variable holding the key (default LLM_AUTH_{SURFACE}_GATEWAY_KEY)')
-    .option('--session-env <name>', 'variable holding the portal session (default LLM_AUTH_{SURFACE}_PORTAL_SESSION)')
-    .option('--key-path <path>', 'key route on the portal (default /api/v1/auths/api_key)')
-    .option('--clients <list>', 'clients `env` and `exec` feed (default claude,codex,gemini,opencode)')
-    .option('--session-command <cmd>', 'shell command that prints a fresh session token')
-    .action((surface: string, options: AddGatewayOptions) => select((inv) => addGatewayCommand(inv, surface, options)));
+  if (keep('add-gateway'))
+    program
+      .command('add-gateway')
+      .description("append a gateway-key envelope: an organisation's portal that mints short-lived gateway keys")
+      .argument('<surface>', 'surface name (letters, digits, dot, underscore, dash)')
+      .requiredOption('--portal <url>', 'the portal (Open WebUI) base URL, https')
+      .requiredOption('--api-base <url>', 'the gateway (LiteLLM) base URL with /v1, https')
+      .option('--env <name>', 'variable holding the key (default LLM_AUTH_{SURFACE}_GATEWAY_KEY)')
+      .option('--session-env <name>', 'variable holding the portal session (default LLM_AUTH_{SURFACE}_PORTAL_SESSION)')
+      .option('--key-path <path>', 'key route on the portal (default /api/v1/auths/api_key)')
+      .option('--clients <list>', 'clients `env` and `exec` feed (default claude,codex,gemini,opencode)')
+      .option('--session-command <cmd>', 'shell command that prints a fresh session token')
+      .action((surface: string, options: AddGatewayOptions) => select((inv) => addGatewayCommand(inv, surface, options)));
 }
 
 /**
@@ -267,10 +310,11 @@ async function parseArguments(argv: readonly string[], rt: Runtime, output: Outp
     run = r;
   };
   const { ours, command } = splitExec(argv);
-  addReadCommands(program, select);
-  addWriteCommands(program, select);
-  addHandOnCommands(program, select, { command });
-  addCompletionCommand(program, select);
+  const keep = commandsToDefine(ours);
+  addReadCommands(program, select, keep);
+  addWriteCommands(program, select, keep);
+  addHandOnCommands(program, select, { command }, keep);
+  addCompletionCommand(program, select, keep);
   try {
     await program.parseAsync(ours, { from: 'user' });
   } catch (err) {
