@@ -349,8 +349,6 @@ export interface VerdictPlan {
   commit(outcomes: ReadonlyArray<RepositoryOutcome | undefined>): void;
 }
 
-export { MAX_TIPS };
-
 /**
  * The plan for one store (its real path) inside these repositories, or undefined when the cache is off or
  * cannot vouch for the answers (then everything is asked, as without a cache).
