@@ -71,8 +71,8 @@ export interface GitDriver extends VcsDriver {
 
 export function gitDriver(run: VcsRunner, context?: GitContext): GitDriver {
   const options = context ? { env: context.env } : {};
-  const git = (dir: string, args: string[]): Promise<VcsResult> =>
-    run('git', ['-c', 'core.fsmonitor=false', '-C', dir, ...args], options);
+  const git = (dir: string, args: string[], input?: string): Promise<VcsResult> =>
+    run('git', ['-c', 'core.fsmonitor=false', '-C', dir, ...args], input === undefined ? options : { ...options, input });
   /** Whether the repository folds case (macOS, Windows): then `.ENV` in the index is the store. */
   const ignoresCase = async (root: string): Promise<Answer<boolean>> =>
     interpret(await git(root, ['config', '--bool', 'core.ignorecase']), (r) =>
@@ -85,13 +85,10 @@ export function gitDriver(run: VcsRunner, context?: GitContext): GitDriver {
   const inCommits = async (root: string, rel: string, icase: boolean, since?: HistorySince): Promise<Answer<boolean>> => {
     if (since && since.tips.length === 0) return false;
     const result = since
-      ? await run(
-          'git',
-          ['-c', 'core.fsmonitor=false', '-C', root, 'rev-list', '-n1', '--full-history', '--stdin', '--', pathspec(rel, icase)],
-          {
-            ...options,
-            input: [...since.tips, ...since.verified.map((tip) => `^${tip}`)].join('\n') + '\n',
-          },
+      ? await git(
+          root,
+          ['rev-list', '-n1', '--full-history', '--stdin', '--', pathspec(rel, icase)],
+          [...since.tips, ...since.verified.map((tip) => `^${tip}`)].join('\n') + '\n',
         )
       : await git(root, ['rev-list', '-n1', '--all', '--reflog', '--full-history', '--', pathspec(rel, icase)]);
     return interpret(result, (r) => (r.code === 0 ? r.stdout.trim() !== '' : undefined));
