@@ -81,6 +81,18 @@ export function findMarkers(start: string): Marker[] {
   }
 }
 
+/** A linked worktree's shared git directory (named by its `commondir` file), else the git directory itself. */
+export function commonDirOf(gitDir: string): string {
+  try {
+    return resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
+  } catch {
+    return gitDir;
+  }
+}
+
+/** `[include]` and `[includeIf "..."]`: a git config that reads other files, which we do not follow. */
+export const CONFIG_INCLUDE = /^\s*\[\s*include/im;
+
 /** The nearest marker (core.md §8.2). */
 export const findMarker = (start: string): Marker | undefined => findMarkers(start)[0];
 

@@ -5,7 +5,7 @@ import { LlmAuthError, storeError } from '../lib/errors.js';
 import type { Runtime } from '../lib/runtime.js';
 import type { StorePath } from '../store/path.js';
 import { gitIgnoredByFiles, hgIgnoredByFile } from './ignorefile.js';
-import { findMarkers, realLocation, type Marker } from './discover.js';
+import { commonDirOf, CONFIG_INCLUDE, findMarkers, realLocation, type Marker } from './discover.js';
 import { planVerdicts, type Decision, type RepositoryOutcome } from './verdict-cache.js';
 import {
   gitDriver,
@@ -134,13 +134,7 @@ async function allAnswered(q: Questions): Promise<boolean> {
  */
 function rootIsMarkerDir(marker: Marker): boolean {
   if (marker.metadataDir === undefined) return false;
-  let common = marker.metadataDir;
-  try {
-    common = resolve(marker.metadataDir, readFileSync(join(marker.metadataDir, 'commondir'), 'utf8').trim());
-  } catch {
-    // not a linked worktree
-  }
-  for (const file of [join(common, 'config'), join(marker.metadataDir, 'config.worktree')]) {
+  for (const file of [join(commonDirOf(marker.metadataDir), 'config'), join(marker.metadataDir, 'config.worktree')]) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -148,7 +142,7 @@ function rootIsMarkerDir(marker: Marker): boolean {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       return false;
     }
-    if (/^\s*worktree\s*=|^\s*bare\s*(=\s*(true|yes|on|1)\s*)?$|^\s*\[\s*include/im.test(text)) return false;
+    if (CONFIG_INCLUDE.test(text) || /^\s*worktree\s*=|^\s*bare\s*(=\s*(true|yes|on|1)\s*)?$/im.test(text)) return false;
   }
   return true;
 }

@@ -19,7 +19,7 @@ import {
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Runtime } from '../lib/runtime.js';
 import { VERSION } from '../version.js';
-import { findMarkers, type Marker } from './discover.js';
+import { commonDirOf, CONFIG_INCLUDE, findMarkers, type Marker } from './discover.js';
 
 /** Setting this variable (to anything but empty) turns the cache off: every check runs in full. */
 export const NO_CACHE_VARIABLE = 'LLM_AUTH_NO_CACHE';
@@ -104,14 +104,12 @@ class Fingerprint {
   }
 }
 
-/** `[include]` and `[includeIf "..."]` sections: git reads more files than we can follow. */
-const INCLUDE = /^\s*\[\s*include/im;
 /** `excludesFile = value` (any case), the whole value on the line. */
 const EXCLUDES = /^\s*excludesfile\s*=\s*(.*?)\s*$/gim;
 
 /** What a config file says about core.excludesFile, as paths; a value we would have to unquote is not understood. */
 function excludesFiles(text: string, home: string, root: string): string[] {
-  if (INCLUDE.test(text)) throw new Unsupported();
+  if (CONFIG_INCLUDE.test(text)) throw new Unsupported();
   const out: string[] = [];
   for (const match of text.matchAll(EXCLUDES)) {
     const value = match[1]!;
@@ -173,9 +171,8 @@ function gitRepositoryInputs(
   fp.file(marker.dir);
   fp.file(join(marker.dir, '.git'));
   fp.file(gitDir);
-  let commonDir = gitDir;
-  const common = fp.text(join(gitDir, 'commondir'));
-  if (common !== undefined) commonDir = resolve(gitDir, common.trim());
+  fp.file(join(gitDir, 'commondir'));
+  const commonDir = commonDirOf(gitDir);
   fp.file(commonDir);
   if (statSync(join(commonDir, 'reftable'), { throwIfNoEntry: false })) throw new Unsupported();
   if (readdirSync(gitDir).some((n) => n.startsWith('sharedindex.'))) throw new Unsupported();
