@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Runtime } from '../lib/runtime.js';
+import { findWindowsCommand } from '../lib/windows-command.js';
 import { VERSION } from '../version.js';
 import { commonDirOf, CONFIG_INCLUDE, findMarkers, type Marker } from './discover.js';
 
@@ -63,9 +64,14 @@ class Fingerprint {
       this.parts.push(`${p} d${st.dev}:${st.ino}:${st.mode}:${st.uid}`);
       return st;
     }
-    this.parts.push(`${p} ${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.mode}:${st.uid}`);
-    for (const t of [st.mtimeNs, st.ctimeNs]) if (t > this.newest) this.newest = t;
+    this.stamp(p, st);
     return st;
+  }
+
+  /** A file's identity and times (and the newest change so far). */
+  private stamp(label: string, st: BigIntStats): void {
+    this.parts.push(`${label} ${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.mode}:${st.uid}`);
+    for (const t of [st.mtimeNs, st.ctimeNs]) if (t > this.newest) this.newest = t;
   }
 
   /** A file git reads: absent is an answer too; a symbolic link is followed and both are recorded. */
@@ -75,8 +81,7 @@ class Fingerprint {
       // The file at the end of the links (a dotfiles manager links ~/.gitconfig): its identity, or unreadable.
       const target = statSync(p, { bigint: true, throwIfNoEntry: false });
       if (target === undefined) throw new Unsupported();
-      this.parts.push(`${p} -> ${target.dev}:${target.ino}:${target.size}:${target.mtimeNs}:${target.ctimeNs}:${target.mode}`);
-      for (const t of [target.mtimeNs, target.ctimeNs]) if (t > this.newest) this.newest = t;
+      this.stamp(`${p} ->`, target);
     } else if (st && !st.isFile() && !st.isDirectory()) throw new Unsupported();
   }
 
@@ -119,16 +124,18 @@ function excludesFiles(text: string, home: string, root: string): string[] {
   return out;
 }
 
-/** The first `name` on PATH, as git would be found (its identity is part of the fingerprint). */
-function onPath(name: string, rt: Pick<Runtime, 'env' | 'platform'>): string | undefined {
-  const exts = rt.platform === 'win32' ? (rt.env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';') : [''];
+/**
+ * The file `spawn(name)` would run, as git is found (its identity is part of the fingerprint): on Windows
+ * with PATHEXT and the working directory first, as `exec` looks commands up.
+ */
+function onPath(name: string, rt: Pick<Runtime, 'env' | 'platform' | 'cwd'>): string | undefined {
+  if (rt.platform === 'win32')
+    return findWindowsCommand(name, rt.env, rt.cwd, (p) => statSync(p, { throwIfNoEntry: false })?.isFile() === true);
   for (const dir of (rt.env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;
-    for (const ext of exts) {
-      const p = join(dir, name + ext);
-      const st = statSync(p, { throwIfNoEntry: false });
-      if (st?.isFile() && (rt.platform === 'win32' || (st.mode & 0o111) !== 0)) return p;
-    }
+    const p = join(dir, name);
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st?.isFile() && (st.mode & 0o111) !== 0) return p;
   }
   return undefined;
 }
@@ -351,7 +358,7 @@ export interface VerdictPlan {
  * cannot vouch for the answers (then everything is asked, as without a cache).
  */
 export function planVerdicts(
-  rt: Pick<Runtime, 'env' | 'home' | 'platform' | 'now' | 'pid'> & { readonly uid?: number },
+  rt: Pick<Runtime, 'env' | 'home' | 'platform' | 'cwd' | 'now' | 'pid'> & { readonly uid?: number },
   storeReal: string,
   markers: readonly Marker[],
 ): VerdictPlan | undefined {

@@ -2,7 +2,7 @@
 // files. Windows itself is not available here; the escaping follows cross-spawn's, which Node tools rely on.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeForCmd, findWindowsCommand, windowsLaunch } from '../../src/cli/windows-command.js';
+import { escapeForCmd, findWindowsCommand, windowsLaunch } from '../../src/lib/windows-command.js';
 
 const files = new Set(['C:\\tools\\gemini.cmd', 'C:\\bin\\node.exe', 'C:\\work\\run.bat', 'C:\\work\\local.exe']);
 const isFile = (p: string): boolean => files.has(p);

@@ -10,7 +10,7 @@ import { openStoreFor, type Invocation } from '../context.js';
 import { withDeadline } from '../deadline.js';
 import { planExports } from '../exports.js';
 import { timeoutSeconds } from '../options.js';
-import { findWindowsCommand, windowsLaunch } from '../windows-command.js';
+import { findWindowsCommand, windowsLaunch } from '../../lib/windows-command.js';
 import type { HandOnOptions } from './token.js';
 
 // SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 are always forwarded; these two only when no terminal sent them too.

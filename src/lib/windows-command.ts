@@ -1,6 +1,7 @@
-// How `exec` starts a command on Windows (commands.md §5.4): the PATH lookup honours PATHEXT, and a `.cmd` or
-// `.bat` file runs through `cmd.exe /d /s /c` with every argument escaped twice (once for the command line,
-// once more because cmd.exe reads a batch file's arguments again). Pure: the file system is passed in.
+// How a command is found and started on Windows (commands.md §5.4): the PATH lookup honours PATHEXT (for
+// `exec`, and for the verdict cache, which names the git that runs), and a `.cmd` or `.bat` file runs through
+// `cmd.exe /d /s /c` with every argument escaped twice (once for the command line, once more because cmd.exe
+// reads a batch file's arguments again). Pure: the file system is passed in.
 import { win32 } from 'node:path';
 
 export interface Launch {
