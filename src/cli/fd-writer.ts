@@ -3,7 +3,7 @@
 // still made when it is needed: when the descriptor is non-blocking and full (EAGAIN: a slow reader on a
 // pipe another process made non-blocking), the rest goes through it, in order, and run() waits for it to drain.
 import { writeSync } from 'node:fs';
-import type * as Tty from 'node:tty';
+import { ttyModule } from '../lib/builtins.js';
 import type { OutputStream } from '../lib/runtime.js';
 
 type WriteCallback = (error?: Error | null) => void;
@@ -24,8 +24,7 @@ export class FdWriter {
   ) {}
 
   get isTTY(): boolean {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when asked (see above)
-    return (this.tty ??= (require('node:tty') as typeof Tty).isatty(this.fd));
+    return (this.tty ??= ttyModule().isatty(this.fd));
   }
 
   write(chunk: string | Uint8Array, encodingOrCallback?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {

@@ -1,6 +1,6 @@
 // The command line: parse argv with commander, run one command, catch once, map errors to exit codes.
-import type * as V8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
+import { v8Module } from '../lib/builtins.js';
 import { LlmAuthError, usageError } from '../lib/errors.js';
 import { exitSignal, runAsyncInterruptCleanups, runInterruptCleanups, signalTaken } from '../lib/interrupt.js';
 import type { Runtime } from '../lib/runtime.js';
@@ -389,8 +389,7 @@ let liftoff = false;
 const firstFetchPrepared: typeof fetch = (input, init) => {
   if (!liftoff) {
     liftoff = true;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, as described above
-    (require('node:v8') as typeof V8).setFlagsFromString('--liftoff-only');
+    v8Module().setFlagsFromString('--liftoff-only');
   }
   return globalThis.fetch(input, init);
 };
