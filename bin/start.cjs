@@ -78,8 +78,8 @@ function load() {
         for (const other of fs.readdirSync(dir)) {
           if (other === name || !/^cli-.*\.v8cache$/.test(other)) continue;
           const p = path.join(dir, other);
-          if (Date.now() - fs.statSync(p).atimeMs > 30 * 86_400_000 && Date.now() - fs.statSync(p).mtimeMs > 30 * 86_400_000)
-            fs.rmSync(p, { force: true });
+          const st = fs.statSync(p);
+          if (Date.now() - Math.max(st.atimeMs, st.mtimeMs) > 30 * 86_400_000) fs.rmSync(p, { force: true });
         }
       } catch {
         fs.rmSync(temp, { force: true });
