@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CANARY, ROOT, runBin, runCli, SCRIPT_BIN } from '../helpers/cli.js';
-import { commitAll, gitRepo, STORE_API_KEY, tmpDir, writeStore } from '../helpers/fs.js';
+import { commitAll, gitRepo, listTree, mode, STORE_API_KEY, tmpDir, writeStore } from '../helpers/fs.js';
 import { FakeClock, testEnv } from '../helpers/runtime.js';
 
 /** A committed repository that ignores /.env, with a store of `n` api-key surfaces. */
@@ -30,14 +30,14 @@ describe('start-up', () => {
     expect(first.code).toBe(0);
     const cacheDir = path.join(home, '.cache', 'llm-auth');
     const major = Number(process.versions.node.split('.')[0]);
-    const files = listFiles(cacheDir).filter((f) => f !== 'verdicts.json');
+    const files = listTree(cacheDir).filter((f) => f !== 'verdicts.json');
     if (major >= 22) expect(files.some((f) => f.startsWith('node-compile-cache/'))).toBe(true);
     else {
       const st = fs.statSync(path.join(ROOT, 'dist', 'cli.cjs'));
       expect(files).toEqual([`cli-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8cache`]);
     }
     for (const f of files) expect((fs.statSync(path.join(cacheDir, f)).mode & 0o077).toString(8)).toBe('0');
-    expect((fs.statSync(cacheDir).mode & 0o777).toString(8)).toBe('700');
+    expect(mode(cacheDir)).toBe('700');
     // Used, and a damaged one only costs a compile.
     expect(await runBin(['status'], { cwd: dir, home })).toEqual(first);
     for (const f of files) fs.writeFileSync(path.join(cacheDir, f), 'damaged');
@@ -71,7 +71,7 @@ describe('start-up', () => {
     fs.mkdirSync(cacheDir, { recursive: true, mode: 0o777 });
     fs.chmodSync(cacheDir, 0o777);
     expect((await runBin(['status'], { cwd: dir, home })).code).toBe(0);
-    expect(listFiles(cacheDir)).toEqual([]);
+    expect(listTree(cacheDir)).toEqual([]);
   });
 
   it('a repeated status loads no child_process, crypto, fs/promises, net, tty or v8', async () => {
@@ -128,13 +128,3 @@ describe('start-up', () => {
     expect(Buffer.concat(chunks).toString('utf8')).toBe(expected);
   });
 });
-
-function listFiles(dir: string, prefix = ''): string[] {
-  if (!fs.existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory()) out.push(...listFiles(path.join(dir, e.name), `${prefix}${e.name}/`));
-    else out.push(prefix + e.name);
-  }
-  return out.sort();
-}

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CANARY, runCli } from '../helpers/cli.js';
-import { commitAll, git, gitRepo, STORE_API_KEY, tmpDir, writeStore } from '../helpers/fs.js';
+import { commitAll, git, gitRepo, listTree, mode, STORE_API_KEY, tmpDir, writeStore } from '../helpers/fs.js';
 import { FakeClock } from '../helpers/runtime.js';
 
 const REAL_GIT = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
@@ -89,9 +89,9 @@ describe('the verdict cache', () => {
     await passes(s);
     expect(s.calls()).toEqual([]);
     expect(snapshot(s.repo)).toEqual(before);
-    expect(listFiles(s.home)).toEqual(['.cache/llm-auth/verdicts.json']);
-    expect((fs.statSync(s.cacheFile).mode & 0o777).toString(8)).toBe('600');
-    expect((fs.statSync(path.dirname(s.cacheFile)).mode & 0o777).toString(8)).toBe('700');
+    expect(listTree(s.home)).toEqual(['.cache/llm-auth/verdicts.json']);
+    expect(mode(s.cacheFile)).toBe('600');
+    expect(mode(path.dirname(s.cacheFile))).toBe('700');
     const text = fs.readFileSync(s.cacheFile, 'utf8');
     for (const piece of [CANARY, CANARY.slice(0, 8), CANARY.slice(-6)]) expect(text).not.toContain(piece);
   });
@@ -266,7 +266,7 @@ describe('the verdict cache', () => {
     const s = ignoring(setup());
     const xdg = tmpDir('llm-auth-xdg-');
     expect((await s.status({ XDG_CACHE_HOME: xdg })).code).toBe(0);
-    expect(listFiles(xdg)).toEqual(['llm-auth/verdicts.json']);
+    expect(listTree(xdg)).toEqual(['llm-auth/verdicts.json']);
     expect(fs.existsSync(s.cacheFile)).toBe(false);
   });
 
@@ -302,23 +302,13 @@ describe('the verdict cache', () => {
     const s = ignoring(setup());
     gitRepo(s.home);
     await passes(s);
-    expect(listFiles(s.home).filter((f) => !f.startsWith('.git/'))).toEqual([]);
+    expect(listTree(s.home).filter((f) => !f.startsWith('.git/'))).toEqual([]);
   });
 });
 
-function listFiles(dir: string, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const rel = prefix + e.name;
-    if (e.isDirectory()) out.push(...listFiles(path.join(dir, e.name), `${rel}/`));
-    else out.push(rel);
-  }
-  return out.sort();
-}
-
 /** Every file of the work tree and .git with its bytes' length and mtime: what status must leave alone. */
 function snapshot(dir: string): string[] {
-  return listFiles(dir).map((f) => {
+  return listTree(dir).map((f) => {
     const st = fs.statSync(path.join(dir, f));
     return `${f} ${st.size} ${st.mtimeMs}`;
   });

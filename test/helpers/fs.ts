@@ -91,3 +91,14 @@ export function mode(file: string): string {
 export function listDir(dir: string): string[] {
   return fs.readdirSync(dir).sort();
 }
+
+/** Every file below a directory, as sorted paths relative to it (none when it does not exist). */
+export function listTree(dir: string, prefix = ''): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) out.push(...listTree(path.join(dir, e.name), `${prefix}${e.name}/`));
+    else out.push(prefix + e.name);
+  }
+  return out.sort();
+}
