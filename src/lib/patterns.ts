@@ -127,18 +127,15 @@ export class PatternSet {
  * any that overlaps one already taken. This is what replacing each pattern in turn (`split(p).join(marker)`)
  * does, without rescanning the text once per pattern.
  */
-export function prioritySpans(
-  text: string,
-  set: PatternSet,
-  markers: readonly string[],
-  covered = new Uint8Array(text.length),
-): Span[] {
+export function prioritySpans(text: string, set: PatternSet, markers: readonly string[]): Span[] {
+  // scan() reports in the order occurrences end; one pattern's occurrences thus come leftmost first.
   const starts: number[][] = set.patterns.map(() => []);
   set.scan(text, (pattern, start) => starts[pattern]!.push(start));
+  const covered = new Uint8Array(text.length);
   const spans: Span[] = [];
   starts.forEach((list, pattern) => {
     const length = set.patterns[pattern]!.length;
-    for (const start of list.sort((a, b) => a - b)) {
+    for (const start of list) {
       if (covered.subarray(start, start + length).includes(1)) continue;
       covered.fill(1, start, start + length);
       spans.push({ start, end: start + length, marker: markers[pattern]! });

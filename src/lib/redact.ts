@@ -35,9 +35,8 @@ function pieces(list: readonly string[]): Replacement[] {
     out.push({ piece: cps.slice(0, 8).join(''), marker: '[redacted-prefix]' });
     out.push({ piece: cps.slice(-6).join(''), marker: '[redacted-suffix]' });
   }
-  // A piece shared by two secrets is looked for once, where it first comes.
-  const seen = new Set<string>();
-  return out.filter((r) => !seen.has(r.piece) && seen.add(r.piece));
+  // A piece shared by two secrets counts where it first comes (PatternSet reports a repeated pattern once).
+  return out;
 }
 
 const whole = (list: readonly string[]): Replacement[] => list.map((piece) => ({ piece, marker: '[redacted]' }));
