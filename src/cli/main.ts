@@ -167,7 +167,8 @@ function commandIndex(argv: readonly string[]): number {
 
 type Keep = (name: string) => boolean;
 
-const COMMANDS = [
+/** Every command main() defines (a test holds it to the help's list). */
+export const COMMANDS = [
   'status',
   'test',
   'token',

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/cli/main.js';
 import { BIN, CANARY, ROOT, runBin, runCli } from '../helpers/cli.js';
 import { testEnv } from '../helpers/runtime.js';
 import { gitRepo, STORE_API_KEY, tmpDir, writeStore } from '../helpers/fs.js';
@@ -62,6 +63,21 @@ describe('help and version', () => {
     );
     const sub = await runCli(['add-api-key', '--help'], { cwd: tmpDir() });
     expect(sub.stdout).toContain('--allow-unignored');
+  });
+
+  it('lists exactly the commands that main() defines one at a time (COMMANDS), and each has its own help', async () => {
+    const r = await runCli(['--help'], { cwd: tmpDir() });
+    const listed = r.stdout
+      .split('Commands:\n')[1]!
+      .split('\n\n')[0]!
+      .split('\n')
+      .map((l) => l.trim().split(' ')[0]!)
+      .filter((name) => name !== 'help');
+    expect(listed.sort()).toEqual([...COMMANDS].sort());
+    for (const name of COMMANDS) {
+      const sub = await runCli([name, '--help'], { cwd: tmpDir() });
+      expect(sub.stdout).toContain(`Usage: llm-auth ${name} `);
+    }
   });
 
   it('prints the package version, with --version or -V', async () => {
