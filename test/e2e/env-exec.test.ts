@@ -34,10 +34,11 @@ beforeEach(() => {
 const cli = (dir: string, args: string[], env: Record<string, string> = {}) =>
   runCli(args, { cwd: dir, clock, env, secretsOnStdout: true });
 
-/** A gateway surface whose key is valid until 18:00 (no request needed) with the given clients. */
+/** A gateway surface whose key is valid for six more hours of the fake's clock (no request needed) with the given clients. */
 function gateway(clients: string, name = 'corp') {
   const key = fake.setKey();
-  const block = gatewayBlock(fake, { name, key, session: fake.session(), clients, extra: ['# expires_at=2026-12-02T18:00:00Z'] });
+  const expires = new Date(fake.now() + 6 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const block = gatewayBlock(fake, { name, key, session: fake.session(), clients, extra: [`# expires_at=${expires}`] });
   return { block, key };
 }
 
@@ -193,6 +194,7 @@ describe('exec', () => {
   const printEnv = ['node', '-e', 'process.stdout.write(JSON.stringify(process.env))'];
 
   it('the child gets the exports, minus the unsets, and nothing else of the .env', async () => {
+    fake.reset({ now: () => Date.now() }); // the subprocess reads the real clock: key and session must be live by it
     const { block, key } = gateway('claude');
     const { dir } = gatewayRepo(block, STORE_API_KEY('other', 'OTHER_KEY', 'sk-other-not-exported'));
     const r = await runBin(['exec', 'corp', '--', ...printEnv], {
