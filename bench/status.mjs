@@ -2,7 +2,8 @@
 // verdict and code caches warm; and first, with nothing cached), in a small repository and in one of 50,000
 // commits; then stores of 1,000 and 10,000 envelopes. Prints figures; asserts nothing (speed is measured,
 // not tested). BENCH_BASELINE=/path/to/other/bin/llm-auth adds that build to the same interleaved runs;
-// BENCH_PYTHON='python -m llm_auth' adds the Python tool, where it is installed (it is not on npm or Debian).
+// BENCH_PYTHON='/path/to/venv/bin/llm-auth' (a command line, split on spaces, run without a shell) adds the
+// Python tool, where it is installed (it is not on npm or Debian, and PyPI is out of reach here).
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -58,11 +59,21 @@ const median = (xs) => {
 const cacheDir = path.join(tmp, '.cache', 'llm-auth');
 /** Waits past the verdict cache's racy window (2 s), so a just-made repository's pass is kept. */
 const settle = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
-/** The other commands of a pair, run the same way (BENCH_BASELINE, BENCH_PYTHON: a command line). */
+/**
+ * The other commands of a pair, run the same way (BENCH_BASELINE, BENCH_PYTHON: a command line). `commands`
+ * names the ones it has: the Python tool 0.1.2 has `status` but no `token`.
+ */
 const others = [
-  ...(baseline ? [{ label: `baseline ${baseline}`, cmd: baseline, args: [] }] : []),
+  ...(baseline ? [{ label: `baseline ${baseline}`, cmd: baseline, args: [], commands: undefined }] : []),
   ...(process.env.BENCH_PYTHON
-    ? [{ label: 'Python llm-auth 0.1.2', cmd: 'sh', args: ['-c', `${process.env.BENCH_PYTHON} "$@"`, 'sh'] }]
+    ? [
+        {
+          label: 'Python llm-auth 0.1.2',
+          cmd: process.env.BENCH_PYTHON.trim().split(/\s+/)[0],
+          args: process.env.BENCH_PYTHON.trim().split(/\s+/).slice(1),
+          commands: ['status'],
+        },
+      ]
     : []),
 ];
 
@@ -75,18 +86,24 @@ function pairs(cwd, args, { first = false } = {}) {
   const ratios = [];
   const times = [];
   const bare = [];
+  const has = (o) => o.commands === undefined || o.commands.includes(args[0]);
   const otherTimes = others.map(() => []);
   time(cli, args, cwd);
   for (let i = 0; i < runs; i++) {
     if (first) fs.rmSync(cacheDir, { recursive: true, force: true });
     const b = time(process.execPath, ['-e', '0'], cwd);
     const t = time(cli, args, cwd);
-    others.forEach((o, k) => otherTimes[k].push(time(o.cmd, [...o.args, ...args], cwd)));
+    others.forEach((o, k) => has(o) && otherTimes[k].push(time(o.cmd, [...o.args, ...args], cwd)));
     bare.push(b);
     times.push(t);
     ratios.push(t / b);
   }
-  return { bare: median(bare), t: median(times), ratio: median(ratios), others: otherTimes.map(median) };
+  return {
+    bare: median(bare),
+    t: median(times),
+    ratio: median(ratios),
+    others: otherTimes.map((t) => (t.length > 0 ? median(t) : undefined)),
+  };
 }
 
 function sideBySide(cwd, label) {
@@ -96,7 +113,7 @@ function sideBySide(cwd, label) {
   const row = (what, r) =>
     console.log(
       `${label}: ${what} median ${r.t.toFixed(1)} ms; node -e 0 ${r.bare.toFixed(1)} ms; ratio ${r.ratio.toFixed(2)}x (${runs} interleaved pairs)` +
-        others.map((o, k) => `; ${o.label} ${r.others[k].toFixed(1)} ms`).join(''),
+        others.map((o, k) => (r.others[k] === undefined ? '' : `; ${o.label} ${r.others[k].toFixed(1)} ms`)).join(''),
     );
   row('repeated status', pairs(cwd, ['status']));
   row('repeated token research', pairs(cwd, ['token', 'research']));
@@ -162,7 +179,7 @@ function storeScale(n, reps = 5) {
 }
 
 try {
-  for (const n of (process.env.BENCH_ENVELOPES ?? '1000,10000').split(',').map(Number)) storeScale(n);
+  for (const n of (process.env.BENCH_ENVELOPES ?? '1000,10000').split(',').filter(Boolean).map(Number)) storeScale(n);
   const small = path.join(tmp, 'small');
   gitRepo(small);
   execFileSync('git', ['add', '.gitignore'], { cwd: small, env });

@@ -1,5 +1,6 @@
-// Loads the CLI bundle with V8's code cache, which saves compiling its 280 KB at every start (about a tenth of
-// a `status`; npm run bench). Node >= 22.1 does it itself (module.enableCompileCache); on Node 20 the bundle is
+// Loads the CLI bundle with V8's code cache, which saves compiling its 290 KB at every start (about a tenth of
+// a `status`; npm run bench). A plain `status` command line gets dist/status.cjs instead: the same code for
+// `status`, a third of the size (src/cli/status-main.ts, which also says what "plain" is). Node >= 22.1 does it itself (module.enableCompileCache); on Node 20 the bundle is
 // compiled through vm.Script with the cached data, and the data written back after the first run. The cache
 // lives in llm-auth's cache directory ($XDG_CACHE_HOME/llm-auth, else ~/.cache/llm-auth; LLM_AUTH_NO_CACHE
 // turns it off), which must be the user's own and not writable by others, and is never inside a repository:
@@ -10,7 +11,12 @@ const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
 
-const bundle = path.join(__dirname, '..', 'dist', 'cli.cjs');
+/** Whether the command, after the global `--env-file`, is `status`. */
+function namesStatus(argv) {
+  let i = 2;
+  while (argv[i] === '--env-file' || (argv[i] ?? '').startsWith('--env-file=')) i += argv[i] === '--env-file' ? 2 : 1;
+  return argv[i] === 'status';
+}
 
 /** The cache directory, as src/safety/verdict-cache.ts decides it; undefined when off or not safe. */
 function cacheDirectory() {
@@ -42,9 +48,19 @@ function ownDirectory(dir) {
   }
 }
 
+/** The bundle for this command line, with its exports (`run`). */
 function load() {
   const base = cacheDirectory();
   const dir = base && ownDirectory(base);
+  if (namesStatus(process.argv)) {
+    const status = loadBundle('status.cjs', dir);
+    if (status.plainStatus(process.argv.slice(2)) !== undefined) return status;
+  }
+  return loadBundle('cli.cjs', dir);
+}
+
+function loadBundle(file, dir) {
+  const bundle = path.join(__dirname, '..', 'dist', file);
   if (dir && typeof Module.enableCompileCache === 'function') {
     Module.enableCompileCache(path.join(dir, 'node-compile-cache'));
     return require(bundle);
@@ -53,14 +69,14 @@ function load() {
   const vm = require('node:vm');
   // Named after this Node and this bundle, so that two installed versions do not overwrite each other's.
   const st = fs.statSync(bundle);
-  const name = `cli-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8cache`;
-  const file = path.join(dir, name);
+  const name = `${path.basename(bundle, '.cjs')}-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8cache`;
+  const cacheFile = path.join(dir, name);
   const source = fs.readFileSync(bundle, 'utf8');
   let cached;
   try {
-    const st = fs.lstatSync(file);
+    const st = fs.lstatSync(cacheFile);
     if (st.isFile() && (!process.getuid || (st.uid === process.getuid() && (st.mode & 0o022) === 0)))
-      cached = fs.readFileSync(file);
+      cached = fs.readFileSync(cacheFile);
   } catch {
     // none yet
   }
@@ -70,13 +86,13 @@ function load() {
   if (cached === undefined || script.cachedDataRejected) {
     // After the run, so the functions it compiled are in the data too.
     process.on('exit', () => {
-      const temp = `${file}.${process.pid}.tmp`;
+      const temp = `${cacheFile}.${process.pid}.tmp`;
       try {
         fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
-        fs.renameSync(temp, file);
+        fs.renameSync(temp, cacheFile);
         // Data of other bundles (an upgrade) that no run has used for 30 days goes.
         for (const other of fs.readdirSync(dir)) {
-          if (other === name || !/^cli-.*\.v8cache$/.test(other)) continue;
+          if (other === name || !/^(cli|status)-.*\.v8cache$/.test(other)) continue;
           const p = path.join(dir, other);
           const st = fs.statSync(p);
           if (Date.now() - Math.max(st.atimeMs, st.mtimeMs) > 30 * 86_400_000) fs.rmSync(p, { force: true });

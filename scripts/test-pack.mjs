@@ -44,6 +44,8 @@ try {
     'dist/cli.cjs',
     'dist/index.d.ts',
     'dist/index.js',
+    'dist/status.cjs',
+    'dist/zod.cjs',
     'package.json',
   ];
   check(JSON.stringify(files) === JSON.stringify(expected), `the tarball holds ${expected.length} files`, files.join('\n'));

@@ -4,12 +4,12 @@ import type { ClientOptions, OpenAI } from 'openai';
 import { credentialsOf, openFront, type AuthMode, type Credentials, type OpenOptions } from './credentials.js';
 import { openAIClientOf } from './openai-client.js';
 import type { Store as StoreFront, Surface } from './store/index.js';
-import { statusDocument, type StatusDocument } from './surfaces/index.js';
+import { statusDocument, type StatusDocument } from './surfaces/views.js';
 
 export { LlmAuthError } from './lib/errors.js';
 export type { ErrorKind } from './lib/errors.js';
 export type { Surface } from './store/index.js';
-export type { StatusDocument } from './surfaces/index.js';
+export type { StatusDocument } from './surfaces/views.js';
 export type { ApiKeyStatus, ChatgptStatus, GatewayStatus, PresenceStatus, SurfaceStatus } from './surfaces/driver.js';
 export type { ApiKeyCredentials, AuthMode, ChatgptCredentials, Credentials, GatewayCredentials } from './credentials.js';
 

@@ -1,7 +1,7 @@
 // What a command gets: the Runtime, the output layer, and the global `--env-file`.
 import type { Runtime } from '../lib/runtime.js';
 import { Store, type CheckPolicy } from '../store/index.js';
-import { storeSecrets } from '../surfaces/index.js';
+import { storeSecrets } from '../surfaces/views.js';
 import type { Output } from './output.js';
 
 export interface Invocation {

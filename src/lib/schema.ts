@@ -1,12 +1,15 @@
 // Shared pieces of the zod schemas that parse what comes from outside (HTTP answers, records, lock files).
+import { join } from 'node:path';
 import type * as Zod from './zod.js';
 
 // zod is loaded, and each schema built, the first time something is parsed: `status` of api-key surfaces
 // parses nothing, and zod in the CLI's start-up path cost it 6 to 10 ms (npm run bench, issue 7). The CLI
 // bundle carries the zod subset of ./zod.ts as text (tsup.config.ts defines LLM_AUTH_ZOD_SOURCE), run here
-// once; elsewhere (the ESM library, whose `require` comes from `createRequire`, and the tests) zod/mini is
-// required from node_modules.
+// once, so that the single executable, made of that one file, has it too. The `status` bundle requires the
+// same subset from dist/zod.cjs (LLM_AUTH_ZOD_FILE) when a ChatGPT surface needs it; elsewhere (the ESM
+// library, whose `require` comes from `createRequire`, and the tests) zod/mini is required from node_modules.
 declare const LLM_AUTH_ZOD_SOURCE: string | undefined;
+declare const LLM_AUTH_ZOD_FILE: string | undefined;
 let zod: typeof Zod | undefined;
 
 /** Runs the CommonJS text of the bundled zod subset (it requires nothing) and returns its exports. */
@@ -18,12 +21,15 @@ function evaluateBundled(source: string): typeof Zod {
   return module.exports as typeof Zod;
 }
 
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, as described above */
 const loadZod = (): typeof Zod =>
   (zod ??=
     typeof LLM_AUTH_ZOD_SOURCE === 'string'
       ? evaluateBundled(LLM_AUTH_ZOD_SOURCE)
-      : // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, as described above
-        (require('zod/mini') as typeof Zod));
+      : typeof LLM_AUTH_ZOD_FILE === 'string'
+        ? (require(join(__dirname, LLM_AUTH_ZOD_FILE)) as typeof Zod)
+        : (require('zod/mini') as typeof Zod));
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** A non-empty string; anything else (missing, empty, another type) reads as undefined. */
 export const text = (z: typeof Zod): Zod.ZodMiniType<string | undefined> =>

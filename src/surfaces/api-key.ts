@@ -11,11 +11,12 @@ import { providerCheck, runProviderCheck } from './provider-checks.js';
 import { answerText } from './responses.js';
 import {
   fail,
+  withRequests,
   NO_RENEW_HANDLER,
   pass,
   type ApiKeyStatus,
   type SubtestResult,
-  type SurfaceDriver,
+  type SurfaceView,
   type TestOptions,
 } from './driver.js';
 
@@ -115,7 +116,7 @@ async function liveSubtests(surface: Surface, store: Store, options: TestOptions
   return results;
 }
 
-export const apiKeyDriver: SurfaceDriver<ApiKeyStatus> = {
+export const apiKeyView: SurfaceView<ApiKeyStatus> = {
   status(surface, store) {
     return {
       api_key: keyOf(surface, store) !== undefined,
@@ -128,6 +129,9 @@ export const apiKeyDriver: SurfaceDriver<ApiKeyStatus> = {
     const key = keyOf(surface, store);
     return key === undefined ? [] : [key];
   },
+};
+
+export const apiKeyDriver = /* @__PURE__ */ withRequests<ApiKeyStatus>(apiKeyView, {
   preflight() {},
   async test(surface, store, options) {
     // Anthropic and Gemini have checks of their own; OpenAI, and any provider with an api_base, the
@@ -153,4 +157,4 @@ export const apiKeyDriver: SurfaceDriver<ApiKeyStatus> = {
   renew() {
     return Promise.resolve(NO_RENEW_HANDLER);
   },
-};
+});

@@ -85,11 +85,18 @@ export interface Intent {
   readonly writes: boolean;
 }
 
-export interface SurfaceDriver<S extends SurfaceStatus = SurfaceStatus> {
+/**
+ * What `status` asks of a mode: no request, nothing beyond the store. Kept apart from the rest of the driver so
+ * that the `status` bundle (src/cli/status-main.ts) carries none of the network code.
+ */
+export interface SurfaceView<S extends SurfaceStatus = SurfaceStatus> {
   /** The `status` object of a surface (core.md §10): booleans, names, numbers and URLs only. */
   status(surface: Surface, store: Store): S;
   /** Secrets this surface holds, so that the output layer can redact them wherever they appear. */
   secrets(surface: Surface, store: Store): string[];
+}
+
+export interface SurfaceDriver<S extends SurfaceStatus = SurfaceStatus> extends SurfaceView<S> {
   /**
    * Fails the command, before any request, when the surface's stored credential is unusable (an invalid
    * CHATGPT_AUTH_JSON, core.md §12.3); warns about what the command should know (a shadowing environment).
@@ -100,6 +107,15 @@ export interface SurfaceDriver<S extends SurfaceStatus = SurfaceStatus> {
   /** `renew` (core.md §12.2): one result per surface. */
   renew(surface: Surface, store: Store, options: { force: boolean }): Promise<RenewResult>;
 }
+
+/**
+ * A driver made of its view and its requests. Called as `/* @__PURE__ *\/ withRequests(...)`, so that a bundle
+ * that uses only the views (dist/status.cjs) leaves the requests, and all they import, out.
+ */
+export const withRequests = <S extends SurfaceStatus>(
+  view: SurfaceView<S>,
+  requests: Omit<SurfaceDriver<S>, keyof SurfaceView>,
+): SurfaceDriver<S> => ({ ...view, ...requests });
 
 export const NO_RENEW_HANDLER: RenewResult = { pass: false, detail: 'no renew handler for this auth mode' };
 

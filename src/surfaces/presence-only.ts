@@ -1,8 +1,8 @@
 // Any auth mode without a driver of its own: presence only.
 import { pyTrim } from '../lib/python.js';
-import { fail, NO_RENEW_HANDLER, type PresenceStatus, type SurfaceDriver } from './driver.js';
+import { fail, withRequests, NO_RENEW_HANDLER, type PresenceStatus, type SurfaceView } from './driver.js';
 
-export const presenceOnlyDriver: SurfaceDriver<PresenceStatus> = {
+export const presenceOnlyView: SurfaceView<PresenceStatus> = {
   status(surface, store) {
     return {
       auth: surface.auth,
@@ -13,6 +13,9 @@ export const presenceOnlyDriver: SurfaceDriver<PresenceStatus> = {
   secrets() {
     return [];
   },
+};
+
+export const presenceOnlyDriver = /* @__PURE__ */ withRequests<PresenceStatus>(presenceOnlyView, {
   preflight() {},
   test(surface) {
     return Promise.resolve([fail(surface.auth, 'no test handler for this auth mode')]);
@@ -20,4 +23,4 @@ export const presenceOnlyDriver: SurfaceDriver<PresenceStatus> = {
   renew() {
     return Promise.resolve(NO_RENEW_HANDLER);
   },
-};
+});

@@ -33,8 +33,9 @@ describe('start-up', () => {
     const files = listTree(cacheDir).filter((f) => f !== 'verdicts.json');
     if (major >= 22) expect(files.some((f) => f.startsWith('node-compile-cache/'))).toBe(true);
     else {
-      const st = fs.statSync(path.join(ROOT, 'dist', 'cli.cjs'));
-      expect(files).toEqual([`cli-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8cache`]);
+      // `status` runs from the status bundle (test/e2e/status-bundle.test.ts).
+      const st = fs.statSync(path.join(ROOT, 'dist', 'status.cjs'));
+      expect(files).toEqual([`status-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8cache`]);
     }
     for (const f of files) expect((fs.statSync(path.join(cacheDir, f)).mode & 0o077).toString(8)).toBe('0');
     expect(mode(cacheDir)).toBe('700');

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { pyJsonDumps } from '../../lib/python.js';
 import type { Store, Surface } from '../../store/index.js';
 import type { SurfaceStatus } from '../../surfaces/driver.js';
-import { driverFor, statusDocument } from '../../surfaces/index.js';
+import { statusDocument, viewFor } from '../../surfaces/views.js';
 import { openStoreFor, type Invocation } from '../context.js';
 
 /** Whether the surface holds its credential, and where its primary value comes from. */
@@ -20,7 +20,7 @@ function row(surface: Surface, store: Store, status: SurfaceStatus): string[] {
 
 export function humanTable(store: Store, name: string | undefined): string[] {
   const rows = [['SURFACE', 'MODE', 'CONFIGURED', 'SOURCE', 'EXPIRES']];
-  for (const surface of store.select(name)) rows.push(row(surface, store, driverFor(surface).status(surface, store)));
+  for (const surface of store.select(name)) rows.push(row(surface, store, viewFor(surface).status(surface, store)));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 2))).join(''));
 }

@@ -2,7 +2,7 @@
 import { LlmAuthError } from '../../lib/errors.js';
 import { human, pyTrim } from '../../lib/python.js';
 import { metadataFlag, type Store } from '../../store/index.js';
-import { fail, pass, type ChatgptStatus, type SurfaceDriver } from '../driver.js';
+import { fail, withRequests, pass, type ChatgptStatus, type SurfaceView } from '../driver.js';
 import { completionSubtest } from './backend.js';
 import { refreshRecord } from './refresh.js';
 import { expiresAt, hasField, isKnownExpired, parseRecord, recordSecrets, type AuthRecord } from './record.js';
@@ -23,7 +23,7 @@ function storedRecord(store: Store): AuthRecord {
   }
 }
 
-export const chatgptDriver: SurfaceDriver<ChatgptStatus> = {
+export const chatgptView: SurfaceView<ChatgptStatus> = {
   status(surface, store) {
     const raw = store.value('CHATGPT_AUTH_JSON');
     const record = storedRecord(store);
@@ -50,6 +50,9 @@ export const chatgptDriver: SurfaceDriver<ChatgptStatus> = {
       return [];
     }
   },
+};
+
+export const chatgptDriver = /* @__PURE__ */ withRequests<ChatgptStatus>(chatgptView, {
   preflight(_surface, store, intent) {
     // An invalid record fails the command before anything is sent (core.md §12.3).
     storedRecord(store);
@@ -85,4 +88,4 @@ export const chatgptDriver: SurfaceDriver<ChatgptStatus> = {
     const outcome = await refreshRecord(store, 'renew', { force });
     return outcome.ok ? { pass: true, detail: '' } : { pass: false, detail: outcome.detail };
   },
-};
+});

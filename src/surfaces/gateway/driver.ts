@@ -2,7 +2,15 @@
 import { cryptoModule } from '../../lib/builtins.js';
 import { human, pyTrim } from '../../lib/python.js';
 import type { Store, Surface } from '../../store/index.js';
-import { fail, pass, type GatewayStatus, type SubtestResult, type SurfaceDriver, type TestOptions } from '../driver.js';
+import {
+  fail,
+  withRequests,
+  pass,
+  type GatewayStatus,
+  type SubtestResult,
+  type SurfaceView,
+  type TestOptions,
+} from '../driver.js';
 import { bookkeepingSeconds, readConfig, sessionEnvOf, type GatewayConfig } from './config.js';
 import {
   answerJson,
@@ -156,7 +164,7 @@ async function test(surface: Surface, store: Store, options: TestOptions): Promi
   return results;
 }
 
-export const gatewayDriver: SurfaceDriver<GatewayStatus> = {
+export const gatewayView: SurfaceView<GatewayStatus> = {
   status,
   secrets(surface, store) {
     const names = new Set([...surface.envKeys, sessionEnvOf(surface)]);
@@ -164,10 +172,13 @@ export const gatewayDriver: SurfaceDriver<GatewayStatus> = {
       .flatMap((n) => [store.value(n), store.fileValue(n)])
       .flatMap((v) => (v === undefined || pyTrim(v) === '' ? [] : [v, pyTrim(v)]));
   },
+};
+
+export const gatewayDriver = /* @__PURE__ */ withRequests<GatewayStatus>(gatewayView, {
   preflight() {},
   test,
   async renew(surface, store, { force }) {
     const result = await renewGatewayKey(store, surface, { force });
     return { pass: result.pass, detail: result.detail };
   },
-};
+});
