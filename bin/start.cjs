@@ -9,7 +9,10 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const Module = require('node:module');
+
+/** Node >= 22.1 has module.enableCompileCache; `node:module` is not loaded on older Nodes (half a millisecond). */
+const [major, minor] = process.versions.node.split('.').map(Number);
+const compileCache = major > 22 || (major === 22 && minor >= 1);
 
 /** Whether the command, after the global `--env-file`, is `status`. */
 function namesStatus(argv) {
@@ -54,18 +57,23 @@ function load() {
   const dir = base && ownDirectory(base);
   if (namesStatus(process.argv)) {
     const status = loadBundle('status.cjs', dir);
-    if (status.plainStatus(process.argv.slice(2)) !== undefined) return status;
+    if (status.exports.plainStatus(process.argv.slice(2)) !== undefined) return status.use();
   }
-  return loadBundle('cli.cjs', dir);
+  return loadBundle('cli.cjs', dir).use();
 }
 
+/**
+ * A bundle's exports, and `use()`: the bundle runs the command, so its code cache is written at exit. Not
+ * for a status bundle that handed the command line on: data from a run that compiled only the parser would
+ * be accepted by every later run, which would then compile the rest of the bundle each time.
+ */
 function loadBundle(file, dir) {
   const bundle = path.join(__dirname, '..', 'dist', file);
-  if (dir && typeof Module.enableCompileCache === 'function') {
-    Module.enableCompileCache(path.join(dir, 'node-compile-cache'));
-    return require(bundle);
+  if (dir && compileCache) {
+    require('node:module').enableCompileCache(path.join(dir, 'node-compile-cache'));
+    return asUsed(require(bundle));
   }
-  if (!dir) return require(bundle);
+  if (!dir) return asUsed(require(bundle));
   const vm = require('node:vm');
   // Named after this Node and this bundle, so that two installed versions do not overwrite each other's.
   const st = fs.statSync(bundle);
@@ -80,29 +88,42 @@ function loadBundle(file, dir) {
   } catch {
     // none yet
   }
-  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData: cached });
+  // The wrapper of Node's CommonJS loader (Module.wrap), written here so that Node 20 need not load `node:module`.
+  const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
+  const script = new vm.Script(wrapped, { filename: bundle, cachedData: cached });
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, require, module, bundle, path.dirname(bundle));
-  if (cached === undefined || script.cachedDataRejected) {
-    // After the run, so the functions it compiled are in the data too.
-    process.on('exit', () => {
-      const temp = `${cacheFile}.${process.pid}.tmp`;
-      try {
-        fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
-        fs.renameSync(temp, cacheFile);
-        // Data of other bundles (an upgrade) that no run has used for 30 days goes.
-        for (const other of fs.readdirSync(dir)) {
-          if (other === name || !/^(cli|status)-.*\.v8cache$/.test(other)) continue;
-          const p = path.join(dir, other);
-          const st = fs.statSync(p);
-          if (Date.now() - Math.max(st.atimeMs, st.mtimeMs) > 30 * 86_400_000) fs.rmSync(p, { force: true });
-        }
-      } catch {
-        fs.rmSync(temp, { force: true });
+  if (cached !== undefined && !script.cachedDataRejected) return asUsed(module.exports);
+  return {
+    exports: module.exports,
+    use: () => {
+      writeCodeCache(script, cacheFile, dir);
+      return module.exports;
+    },
+  };
+}
+
+const asUsed = (exports) => ({ exports, use: () => exports });
+
+/** Writes the script's code cache at exit: after the run, so the functions it compiled are in the data too. */
+function writeCodeCache(script, cacheFile, dir) {
+  const name = path.basename(cacheFile);
+  process.on('exit', () => {
+    const temp = `${cacheFile}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
+      fs.renameSync(temp, cacheFile);
+      // Data of other bundles (an upgrade) that no run has used for 30 days goes.
+      for (const other of fs.readdirSync(dir)) {
+        if (other === name || !/^(cli|status)-.*\.v8cache$/.test(other)) continue;
+        const p = path.join(dir, other);
+        const st = fs.statSync(p);
+        if (Date.now() - Math.max(st.atimeMs, st.mtimeMs) > 30 * 86_400_000) fs.rmSync(p, { force: true });
       }
-    });
-  }
-  return module.exports;
+    } catch {
+      fs.rmSync(temp, { force: true });
+    }
+  });
 }
 
 module.exports = { load };

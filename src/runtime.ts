@@ -1,7 +1,7 @@
 // The one place that reads the process: its working directory, environment, clock, streams and platform.
 // The CLI and the library build a Runtime here once; callers (and tests) may replace any part of it.
 import { readFileSync } from 'node:fs';
-import { hostname as osHostname, homedir } from 'node:os';
+import { osModule } from './lib/builtins.js';
 import type { Runtime } from './lib/runtime.js';
 import { createVcsRunner } from './safety/runner.js';
 
@@ -27,17 +27,29 @@ function startTimeOf(pid: number): string | undefined {
   }
 }
 
+/**
+ * os.homedir() without loading `os` where it would only read $HOME: libuv's uv_os_homedir takes HOME first on
+ * POSIX (and the password database when HOME is unset or empty); on Windows it reads USERPROFILE.
+ */
+function homeDirectory(): string {
+  const home = process.env.HOME;
+  return process.platform !== 'win32' && home ? home : osModule().homedir();
+}
+
 const realSleep = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
   const env = overrides.env ?? process.env;
   return {
     cwd: process.cwd(),
-    home: homedir(),
+    home: homeDirectory(),
     platform: process.platform,
     arch: process.arch,
     pid: process.pid,
-    hostname: osHostname(),
+    // For the lock's owner record only: `os` is loaded when a command takes the lock.
+    get hostname() {
+      return osModule().hostname();
+    },
     uid: process.getuid?.(),
     isAlive,
     startTimeOf,

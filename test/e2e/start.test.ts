@@ -1,5 +1,5 @@
 // How the CLI process starts and writes: the code cache of bin/start.cjs, what a repeated status loads (no
-// child_process, crypto, fs/promises, net or tty: they cost start-up time), and the synchronous stdout when
+// child_process, crypto, fs/promises, net, tty or os: they cost start-up time), and the synchronous stdout when
 // the pipe it was given is non-blocking and full.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -63,6 +63,38 @@ describe('start-up', () => {
     },
   );
 
+  it.skipIf(singleExecutable || Number(process.versions.node.split('.')[0]) >= 22)(
+    'Node 20: a status command line the status bundle hands on writes no code cache for it',
+    async () => {
+      const dir = repoWithStore();
+      const home = tmpDir('llm-auth-home-');
+      const cacheDir = path.join(home, '.cache', 'llm-auth');
+      const named = (file: string) => {
+        const st = fs.statSync(path.join(ROOT, 'dist', file));
+        return `${path.basename(file, '.cjs')}-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8cache`;
+      };
+      // The status bundle is loaded to parse this, then cli.cjs runs it: only cli.cjs's data is written.
+      const help = await runBin(['status', '--help'], { cwd: dir, home });
+      expect(help).toMatchObject({ code: 0, stderr: '' });
+      expect(help.stdout).toContain('Usage: llm-auth status');
+      expect(listTree(cacheDir).filter((f) => f.endsWith('.v8cache'))).toEqual([named('cli.cjs')]);
+      // A plain status then writes the status bundle's, from a run that compiled what status runs.
+      expect((await runBin(['status'], { cwd: dir, home })).code).toBe(0);
+      expect(listTree(cacheDir).filter((f) => f.endsWith('.v8cache'))).toEqual([named('cli.cjs'), named('status.cjs')].sort());
+      const statusData = fs.statSync(path.join(cacheDir, named('status.cjs'))).size;
+      const parserOnly = tmpDir('llm-auth-home-');
+      // For comparison: what the status bundle's data would be had the handed-on run written it (loaded, not run).
+      const probe = path.join(tmpDir(), 'probe.cjs');
+      fs.writeFileSync(
+        probe,
+        `process.argv = [process.argv[0], 'llm-auth', 'status'];\nrequire(${JSON.stringify(path.join(ROOT, 'bin', 'start.cjs'))}).load();\n`,
+      );
+      spawnSync(process.execPath, [probe], { cwd: dir, env: testEnv({ cwd: dir, home: parserOnly }) });
+      const loadedOnly = fs.statSync(path.join(parserOnly, '.cache', 'llm-auth', named('status.cjs'))).size;
+      expect(statusData).toBeGreaterThan(loadedOnly * 1.5);
+    },
+  );
+
   it.skipIf(singleExecutable)('LLM_AUTH_NO_CACHE, or a cache directory others may write, means no code cache', async () => {
     const dir = repoWithStore();
     const home = tmpDir('llm-auth-home-');
@@ -75,7 +107,7 @@ describe('start-up', () => {
     expect(listTree(cacheDir)).toEqual([]);
   });
 
-  it('a repeated status loads no child_process, crypto, fs/promises, net, tty or v8', async () => {
+  it('a repeated status loads no child_process, crypto, fs/promises, net, tty, v8 or os (nor module on Node 20)', async () => {
     const dir = repoWithStore();
     const home = tmpDir('llm-auth-home-');
     // The verdict is cached by a run whose clock is a minute ahead (the inputs were just written).
@@ -94,7 +126,10 @@ describe('start-up', () => {
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toHaveProperty('s0');
     const loaded = fs.readFileSync(out, 'utf8').split('\n');
-    for (const name of ['child_process', 'crypto', 'fs/promises', 'net', 'tty', 'v8', 'stream']) {
+    // `module` is needed for its compile cache on Node >= 22.1 only.
+    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+    const moduleToo = major < 22 || (major === 22 && minor < 1) ? ['module'] : [];
+    for (const name of ['child_process', 'crypto', 'fs/promises', 'net', 'tty', 'v8', 'stream', 'os', ...moduleToo]) {
       expect(loaded).not.toContain(`NativeModule ${name}`);
     }
   });

@@ -1,6 +1,5 @@
 // The live completion subtest (chatgpt-oauth.md §10): one streamed Responses call to the ChatGPT backend.
-import { cryptoModule } from '../../lib/builtins.js';
-import { release, type as osType } from 'node:os';
+import { cryptoModule, osModule } from '../../lib/builtins.js';
 import { httpRequest, isSuccess, parseJson, type HttpResult } from '../../lib/http.js';
 import { clean, HTML_CHALLENGE, looksLikeHtmlChallenge, rawError, redactSecrets } from '../../lib/redact.js';
 import type { Store } from '../../store/index.js';
@@ -34,7 +33,8 @@ export function completionBody(model: string): string {
 }
 
 export function backendUserAgent(arch: string): string {
-  return `codex_cli_rs/${VERSION} (${osType()} ${release()}; ${arch}) llm-auth`;
+  const os = osModule();
+  return `codex_cli_rs/${VERSION} (${os.type()} ${os.release()}; ${arch}) llm-auth`;
 }
 
 function isChallenge(result: Extract<HttpResult, { ok: true }>): boolean {
