@@ -100,10 +100,11 @@ class Fingerprint {
     const st = this.stat(dir);
     if (!st) return;
     if (!st.isDirectory()) throw new Unsupported();
-    for (const name of readdirSync(dir).sort()) {
-      const p = join(dir, name);
-      const entry = lstatSync(p, { throwIfNoEntry: false });
-      if (entry?.isDirectory()) this.tree(p);
+    // The entries' types come with the names (Node asks lstat only where the file system does not say).
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const p = join(dir, entry.name);
+      if (entry.isDirectory()) this.tree(p);
       else this.file(p);
     }
   }
