@@ -21,6 +21,15 @@ function repoWithStore(n = 1): string {
 }
 
 const singleExecutable = process.env.LLM_AUTH_BIN !== undefined;
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+/** The Node 20 code cache of bin/start.cjs (newer Nodes use module.enableCompileCache): skip elsewhere. */
+const notNode20Cache = singleExecutable || nodeMajor >= 22;
+
+/** The name bin/start.cjs gives a bundle's code cache on Node 20. */
+function codeCacheName(file: string): string {
+  const st = fs.statSync(path.join(ROOT, 'dist', file));
+  return `${path.basename(file, '.cjs')}-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8cache`;
+}
 
 describe('start-up', () => {
   it.skipIf(singleExecutable)('bin/llm-auth keeps a V8 code cache in its cache directory, 0600, and uses it', async () => {
@@ -29,14 +38,10 @@ describe('start-up', () => {
     const first = await runBin(['status'], { cwd: dir, home });
     expect(first.code).toBe(0);
     const cacheDir = path.join(home, '.cache', 'llm-auth');
-    const major = Number(process.versions.node.split('.')[0]);
     const files = listTree(cacheDir).filter((f) => f !== 'verdicts.json');
-    if (major >= 22) expect(files.some((f) => f.startsWith('node-compile-cache/'))).toBe(true);
-    else {
-      // `status` runs from the status bundle (test/e2e/status-bundle.test.ts).
-      const st = fs.statSync(path.join(ROOT, 'dist', 'status.cjs'));
-      expect(files).toEqual([`status-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8cache`]);
-    }
+    if (nodeMajor >= 22) expect(files.some((f) => f.startsWith('node-compile-cache/'))).toBe(true);
+    // `status` runs from the status bundle (test/e2e/status-bundle.test.ts).
+    else expect(files).toEqual([codeCacheName('status.cjs')]);
     for (const f of files) expect((fs.statSync(path.join(cacheDir, f)).mode & 0o077).toString(8)).toBe('0');
     expect(mode(cacheDir)).toBe('700');
     // Used, and a damaged one only costs a compile.
@@ -45,7 +50,7 @@ describe('start-up', () => {
     expect(await runBin(['status'], { cwd: dir, home })).toEqual(first);
   });
 
-  it.skipIf(singleExecutable || Number(process.versions.node.split('.')[0]) >= 22)(
+  it.skipIf(notNode20Cache)(
     "Node 20: another bundle's code cache unused for 30 days is removed when this one's is written",
     async () => {
       const dir = repoWithStore();
@@ -63,37 +68,32 @@ describe('start-up', () => {
     },
   );
 
-  it.skipIf(singleExecutable || Number(process.versions.node.split('.')[0]) >= 22)(
-    'Node 20: a status command line the status bundle hands on writes no code cache for it',
-    async () => {
-      const dir = repoWithStore();
-      const home = tmpDir('llm-auth-home-');
-      const cacheDir = path.join(home, '.cache', 'llm-auth');
-      const named = (file: string) => {
-        const st = fs.statSync(path.join(ROOT, 'dist', file));
-        return `${path.basename(file, '.cjs')}-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8cache`;
-      };
-      // The status bundle is loaded to parse this, then cli.cjs runs it: only cli.cjs's data is written.
-      const help = await runBin(['status', '--help'], { cwd: dir, home });
-      expect(help).toMatchObject({ code: 0, stderr: '' });
-      expect(help.stdout).toContain('Usage: llm-auth status');
-      expect(listTree(cacheDir).filter((f) => f.endsWith('.v8cache'))).toEqual([named('cli.cjs')]);
-      // A plain status then writes the status bundle's, from a run that compiled what status runs.
-      expect((await runBin(['status'], { cwd: dir, home })).code).toBe(0);
-      expect(listTree(cacheDir).filter((f) => f.endsWith('.v8cache'))).toEqual([named('cli.cjs'), named('status.cjs')].sort());
-      const statusData = fs.statSync(path.join(cacheDir, named('status.cjs'))).size;
-      const parserOnly = tmpDir('llm-auth-home-');
-      // For comparison: what the status bundle's data would be had the handed-on run written it (loaded, not run).
-      const probe = path.join(tmpDir(), 'probe.cjs');
-      fs.writeFileSync(
-        probe,
-        `process.argv = [process.argv[0], 'llm-auth', 'status'];\nrequire(${JSON.stringify(path.join(ROOT, 'bin', 'start.cjs'))}).load();\n`,
-      );
-      spawnSync(process.execPath, [probe], { cwd: dir, env: testEnv({ cwd: dir, home: parserOnly }) });
-      const loadedOnly = fs.statSync(path.join(parserOnly, '.cache', 'llm-auth', named('status.cjs'))).size;
-      expect(statusData).toBeGreaterThan(loadedOnly * 1.5);
-    },
-  );
+  it.skipIf(notNode20Cache)('Node 20: a status command line the status bundle hands on writes no code cache for it', async () => {
+    const dir = repoWithStore();
+    const home = tmpDir('llm-auth-home-');
+    const cacheDir = path.join(home, '.cache', 'llm-auth');
+    // The status bundle is loaded to parse this, then cli.cjs runs it: only cli.cjs's data is written.
+    const help = await runBin(['status', '--help'], { cwd: dir, home });
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toContain('Usage: llm-auth status');
+    expect(listTree(cacheDir).filter((f) => f.endsWith('.v8cache'))).toEqual([codeCacheName('cli.cjs')]);
+    // A plain status then writes the status bundle's, from a run that compiled what status runs.
+    expect((await runBin(['status'], { cwd: dir, home })).code).toBe(0);
+    expect(listTree(cacheDir).filter((f) => f.endsWith('.v8cache'))).toEqual(
+      [codeCacheName('cli.cjs'), codeCacheName('status.cjs')].sort(),
+    );
+    const statusData = fs.statSync(path.join(cacheDir, codeCacheName('status.cjs'))).size;
+    const parserOnly = tmpDir('llm-auth-home-');
+    // For comparison: what the status bundle's data would be had the handed-on run written it (loaded, not run).
+    const probe = path.join(tmpDir(), 'probe.cjs');
+    fs.writeFileSync(
+      probe,
+      `process.argv = [process.argv[0], 'llm-auth', 'status'];\nrequire(${JSON.stringify(path.join(ROOT, 'bin', 'start.cjs'))}).load();\n`,
+    );
+    spawnSync(process.execPath, [probe], { cwd: dir, env: testEnv({ cwd: dir, home: parserOnly }) });
+    const loadedOnly = fs.statSync(path.join(parserOnly, '.cache', 'llm-auth', codeCacheName('status.cjs'))).size;
+    expect(statusData).toBeGreaterThan(loadedOnly * 1.5);
+  });
 
   it.skipIf(singleExecutable)('LLM_AUTH_NO_CACHE, or a cache directory others may write, means no code cache', async () => {
     const dir = repoWithStore();
