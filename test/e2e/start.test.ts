@@ -21,11 +21,8 @@ function repoWithStore(n = 1): string {
 }
 
 const singleExecutable = process.env.LLM_AUTH_BIN !== undefined;
-const nodeMajor = Number(process.versions.node.split('.')[0]);
-/** The Node 20 code cache of bin/start.cjs (newer Nodes use module.enableCompileCache): skip elsewhere. */
-const notNode20Cache = singleExecutable || nodeMajor >= 22;
 
-/** The name bin/start.cjs gives a bundle's code cache on Node 20. */
+/** The name bin/start.cjs gives a bundle's code cache. */
 function codeCacheName(file: string): string {
   const st = fs.statSync(path.join(ROOT, 'dist', file));
   return `${path.basename(file, '.cjs')}-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8cache`;
@@ -39,9 +36,8 @@ describe('start-up', () => {
     expect(first.code).toBe(0);
     const cacheDir = path.join(home, '.cache', 'llm-auth');
     const files = listTree(cacheDir).filter((f) => f !== 'verdicts.json');
-    if (nodeMajor >= 22) expect(files.some((f) => f.startsWith('node-compile-cache/'))).toBe(true);
     // `status` runs from the status bundle (test/e2e/status-bundle.test.ts).
-    else expect(files).toEqual([codeCacheName('status.cjs')]);
+    expect(files).toEqual([codeCacheName('status.cjs')]);
     for (const f of files) expect((fs.statSync(path.join(cacheDir, f)).mode & 0o077).toString(8)).toBe('0');
     expect(mode(cacheDir)).toBe('700');
     // Used, and a damaged one only costs a compile.
@@ -50,8 +46,8 @@ describe('start-up', () => {
     expect(await runBin(['status'], { cwd: dir, home })).toEqual(first);
   });
 
-  it.skipIf(notNode20Cache)(
-    "Node 20: another bundle's code cache unused for 30 days is removed when this one's is written",
+  it.skipIf(singleExecutable)(
+    "another bundle's code cache unused for 30 days is removed when this one's is written",
     async () => {
       const dir = repoWithStore();
       const home = tmpDir('llm-auth-home-');
@@ -68,7 +64,7 @@ describe('start-up', () => {
     },
   );
 
-  it.skipIf(notNode20Cache)('Node 20: a status command line the status bundle hands on writes no code cache for it', async () => {
+  it.skipIf(singleExecutable)('a status command line the status bundle hands on writes no code cache for it', async () => {
     const dir = repoWithStore();
     const home = tmpDir('llm-auth-home-');
     const cacheDir = path.join(home, '.cache', 'llm-auth');
@@ -107,7 +103,7 @@ describe('start-up', () => {
     expect(listTree(cacheDir)).toEqual([]);
   });
 
-  it('a repeated status loads no child_process, crypto, fs/promises, net, tty, v8 or os (nor module on Node 20)', async () => {
+  it('a repeated status loads no child_process, crypto, fs/promises, net, tty, v8, os or module', async () => {
     const dir = repoWithStore();
     const home = tmpDir('llm-auth-home-');
     // The verdict is cached by a run whose clock is a minute ahead (the inputs were just written).
@@ -126,10 +122,7 @@ describe('start-up', () => {
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toHaveProperty('s0');
     const loaded = fs.readFileSync(out, 'utf8').split('\n');
-    // `module` is needed for its compile cache on Node >= 22.1 only.
-    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-    const moduleToo = major < 22 || (major === 22 && minor < 1) ? ['module'] : [];
-    for (const name of ['child_process', 'crypto', 'fs/promises', 'net', 'tty', 'v8', 'stream', 'os', ...moduleToo]) {
+    for (const name of ['child_process', 'crypto', 'fs/promises', 'net', 'tty', 'v8', 'stream', 'os', 'module']) {
       expect(loaded).not.toContain(`NativeModule ${name}`);
     }
   });
