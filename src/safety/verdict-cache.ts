@@ -317,13 +317,18 @@ function readTrusted(dir: string, uid: number | undefined): string | undefined {
   }
 }
 
-/** Written whole (a temporary file renamed over it), 0600 in a 0700 directory; a failure only loses the cache. */
-function writeCache(dir: string, entries: CacheFile, pid: number): void {
+/**
+ * Written whole (a temporary file renamed over it), 0600 in a 0700 directory; a failure only loses the cache.
+ * Not into a directory that is someone else's or that others may write (where it would not be trusted either).
+ */
+function writeCache(dir: string, entries: CacheFile, pid: number, uid: number | undefined): void {
   const text = JSON.stringify({ version: 1, entries });
   if (text.length > MAX_CACHE_BYTES) return;
   const temp = join(dir, `.${FILE_NAME}.${pid}.tmp`);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = lstatSync(dir);
+    if (!st.isDirectory() || (uid !== undefined && (st.uid !== uid || (st.mode & 0o022) !== 0))) return;
     writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
     renameSync(temp, join(dir, FILE_NAME));
   } catch {
@@ -439,7 +444,7 @@ export function planVerdicts(
       const kept = Object.entries({ ...cached, [storeReal]: { key, repos: verdicts, at: rt.now() } })
         .sort((a, b) => b[1].at - a[1].at)
         .slice(0, MAX_ENTRIES);
-      writeCache(dir, Object.fromEntries(kept), rt.pid);
+      writeCache(dir, Object.fromEntries(kept), rt.pid, rt.uid);
     },
   };
 }

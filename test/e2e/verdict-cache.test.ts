@@ -298,6 +298,19 @@ describe('the verdict cache', () => {
     expect(s.calls()).toEqual([]);
   });
 
+  it('is never written into a cache directory others may write', async () => {
+    const s = ignoring(setup());
+    const dir = path.dirname(s.cacheFile);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.chmodSync(dir, 0o777);
+    await passes(s);
+    expect(listTree(dir)).toEqual([]);
+    // The same directory made private again: now the pass is kept.
+    fs.chmodSync(dir, 0o700);
+    await passes(s);
+    expect(listTree(dir)).toEqual(['verdicts.json']);
+  });
+
   it('is never written inside a repository (HOME is a dotfiles repository)', async () => {
     const s = ignoring(setup());
     gitRepo(s.home);
