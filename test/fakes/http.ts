@@ -2,6 +2,7 @@
 // answering from per-route script queues before falling back to a route's default behaviour.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { onTestFinished } from 'vitest';
 
 export interface RecordedRequest {
   method: string;
@@ -47,11 +48,16 @@ export class FakeServer {
     this.routes.push({ method, pattern, handler });
   }
 
-  /** Queues replies for `METHOD /path` (exact path, query excluded); each is used once. */
+  /**
+   * Queues replies for `METHOD /path` (exact path, query excluded); each is used once, within the test that
+   * queued it: what is left when the test ends (a process that gave up before asking) is dropped, so that a
+   * hang meant for one test never answers the next test's request.
+   */
   script(route: string, ...replies: Reply[]): void {
     const queue = this.scripts.get(route) ?? [];
     queue.push(...replies);
     this.scripts.set(route, queue);
+    onTestFinished(() => this.scripts.clear());
   }
 
   requestsTo(route: string): RecordedRequest[] {
