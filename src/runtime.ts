@@ -40,15 +40,17 @@ const realSleep = (ms: number): Promise<void> => new Promise<void>((resolve) => 
 
 export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
   const env = overrides.env ?? process.env;
+  let hostname: string | undefined;
   return {
     cwd: process.cwd(),
     home: homeDirectory(),
     platform: process.platform,
     arch: process.arch,
     pid: process.pid,
-    // For the lock's owner record only: `os` is loaded when a command takes the lock.
+    // For the lock's owner record and its liveness checks only: `os` is loaded, and the name read once, when a
+    // command first looks at a lock.
     get hostname() {
-      return osModule().hostname();
+      return (hostname ??= osModule().hostname());
     },
     uid: process.getuid?.(),
     isAlive,

@@ -15,6 +15,7 @@ import {
   unlinkSync,
   writeFileSync,
   type BigIntStats,
+  type Stats,
 } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Runtime } from '../lib/runtime.js';
@@ -301,14 +302,16 @@ function parseCacheFile(text: string): CacheFile {
   return out;
 }
 
+/** Ours alone: owned by this user and not writable by group or others (where there are users). */
+const ours = (st: Stats, uid: number | undefined): boolean => uid === undefined || (st.uid === uid && (st.mode & 0o022) === 0);
+
 /** The cache file's text when it can be trusted: a regular file of ours, in a directory of ours, neither writable by others. */
 function readTrusted(dir: string, uid: number | undefined): string | undefined {
   const file = join(dir, FILE_NAME);
   const dirStat = lstatSync(dir, { throwIfNoEntry: false });
   const fileStat = lstatSync(file, { throwIfNoEntry: false });
   if (!dirStat?.isDirectory() || !fileStat?.isFile()) return undefined;
-  if (uid !== undefined && (dirStat.uid !== uid || fileStat.uid !== uid)) return undefined;
-  if (uid !== undefined && ((dirStat.mode | fileStat.mode) & 0o022) !== 0) return undefined;
+  if (!ours(dirStat, uid) || !ours(fileStat, uid)) return undefined;
   if (fileStat.size > MAX_CACHE_BYTES) return undefined;
   try {
     return readFileSync(file, 'utf8');
@@ -328,7 +331,7 @@ function writeCache(dir: string, entries: CacheFile, pid: number, uid: number | 
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const st = lstatSync(dir);
-    if (!st.isDirectory() || (uid !== undefined && (st.uid !== uid || (st.mode & 0o022) !== 0))) return;
+    if (!st.isDirectory() || !ours(st, uid)) return;
     writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
     renameSync(temp, join(dir, FILE_NAME));
   } catch {
